@@ -1,0 +1,325 @@
+//! Static descriptions of compiled capabilities.
+//!
+//! `naftiko-codegen` emits one `static` value of these types for every consumed API,
+//! consumed operation, exposed adapter, REST operation and MCP tool. Everything the
+//! runtime needs to serve a capability is here, already resolved: names are bound,
+//! parameters are indexed and templates are split into parts, so nothing is looked up
+//! by name or parsed while a request is served.
+
+/// One compiled capability: the contents of one spec file.
+#[derive(Debug)]
+pub struct Capability {
+    /// The spec file's stem, for example `docker-hub-org-access-tokens`.
+    pub name: &'static str,
+    /// The spec file, relative to the package root, for messages.
+    pub spec_file: &'static str,
+    /// The capability's description (`info.description`).
+    pub description: Option<&'static str>,
+    /// Every bind variable that some template of this capability uses.
+    pub binds: &'static [BindVariable],
+    /// The consumed HTTP APIs.
+    pub consumes: &'static [&'static ConsumedApi],
+    /// The exposed REST adapters.
+    pub rest: &'static [&'static RestAdapter],
+    /// The exposed MCP adapters.
+    pub mcp: &'static [&'static McpAdapter],
+}
+
+/// A variable of a `binds` entry, resolved once at start-up.
+///
+/// Templates refer to it by its index in [`Capability::binds`].
+#[derive(Debug)]
+pub struct BindVariable {
+    /// The bind entry's namespace, for example `env`.
+    pub namespace: &'static str,
+    /// The key inside that bind entry, as templates name it.
+    pub key: &'static str,
+    /// Where the value is read from.
+    pub source: BindSource,
+    /// The spec fields that use the variable, for the message when it is missing.
+    pub used_by: &'static [&'static str],
+}
+
+/// Where a bind variable's value comes from.
+#[derive(Debug)]
+pub enum BindSource {
+    /// The environment variable of that name.
+    Env(&'static str),
+}
+
+/// A consumed HTTP API (`capability.consumes[]`).
+#[derive(Debug)]
+pub struct ConsumedApi {
+    /// The consumes namespace.
+    pub namespace: &'static str,
+    /// The base URI, without a trailing `/`.
+    pub base_uri: &'static str,
+    /// Authentication applied to every call.
+    pub auth: Option<Auth>,
+}
+
+/// Authentication of calls to a consumed API.
+#[derive(Debug)]
+pub enum Auth {
+    /// `Authorization: Bearer TOKEN`.
+    Bearer {
+        /// The token.
+        token: Template,
+    },
+}
+
+/// A string made of literal parts, bind variables and inputs.
+pub type Template = &'static [TemplatePart];
+
+/// One part of a [`Template`].
+#[derive(Debug)]
+pub enum TemplatePart {
+    /// Literal text.
+    Literal(&'static str),
+    /// The value of [`Capability::binds`]`[index]`.
+    Bind(usize),
+    /// The value of the exposed operation's input at this index, as text.
+    Input(usize),
+}
+
+/// An HTTP method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpMethod {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `PATCH`
+    Patch,
+    /// `DELETE`
+    Delete,
+    /// `HEAD`
+    Head,
+    /// `OPTIONS`
+    Options,
+}
+
+impl HttpMethod {
+    /// Returns the method's name in upper case, as HTTP writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+            Self::Put => "PUT",
+            Self::Patch => "PATCH",
+            Self::Delete => "DELETE",
+            Self::Head => "HEAD",
+            Self::Options => "OPTIONS",
+        }
+    }
+}
+
+/// An operation of a consumed API (`consumes[].resources[].operations[]`).
+#[derive(Debug)]
+pub struct UpstreamOperation {
+    /// The consumed API the operation belongs to.
+    pub api: &'static ConsumedApi,
+    /// The resource's `name`.
+    pub resource: &'static str,
+    /// The operation's `name`.
+    pub name: &'static str,
+    /// The operation's description, for messages and docs.
+    pub description: Option<&'static str>,
+    /// The HTTP method.
+    pub method: HttpMethod,
+    /// The resource path, split at its placeholders.
+    pub path: &'static [PathPart],
+    /// The operation's parameters: declared ones and path placeholders.
+    pub params: &'static [UpstreamParam],
+}
+
+/// One part of an upstream path.
+#[derive(Debug)]
+pub enum PathPart {
+    /// Literal path text, sent as it is.
+    Literal(&'static str),
+    /// The value of [`UpstreamOperation::params`]`[index]`, encoded as one segment.
+    Param(usize),
+}
+
+/// A parameter of a consumed operation.
+#[derive(Debug)]
+pub struct UpstreamParam {
+    /// The name the upstream API knows it by.
+    pub name: &'static str,
+    /// Where it goes in the request.
+    pub location: ParamLocation,
+}
+
+/// Where a parameter travels in an HTTP request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    /// A path segment.
+    Path,
+    /// A query parameter; an array repeats the key.
+    Query,
+    /// A header.
+    Header,
+    /// The whole JSON request body.
+    Body,
+    /// A top-level field of a JSON object request body.
+    BodyField,
+}
+
+/// The JSON type of an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonType {
+    /// A string.
+    String,
+    /// Any number.
+    Number,
+    /// A whole number.
+    Integer,
+    /// `true` or `false`.
+    Boolean,
+    /// A JSON object.
+    Object,
+    /// A JSON array.
+    Array,
+}
+
+impl JsonType {
+    /// Returns the JSON Schema name of the type.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::String => "string",
+            Self::Number => "number",
+            Self::Integer => "integer",
+            Self::Boolean => "boolean",
+            Self::Object => "object",
+            Self::Array => "array",
+        }
+    }
+}
+
+/// An input of an exposed REST operation or MCP tool.
+#[derive(Debug)]
+pub struct Input {
+    /// The name callers use: the route placeholder, query key, header or tool argument.
+    pub name: &'static str,
+    /// Where a REST caller sends it; MCP tools take every input as an argument.
+    pub location: ParamLocation,
+    /// The JSON type the value must have.
+    pub json_type: JsonType,
+    /// Whether a call without it is rejected.
+    pub required: bool,
+    /// The description shown to callers.
+    pub description: Option<&'static str>,
+}
+
+/// Where the value of one upstream parameter comes from.
+#[derive(Debug)]
+pub enum Argument {
+    /// Nothing binds the parameter, so it is not sent.
+    Unbound,
+    /// The exposed operation's input at this index, sent only when given.
+    Input(usize),
+    /// A JSON literal, as JSON text.
+    Literal(&'static str),
+    /// A string rendered from a template.
+    Template(Template),
+}
+
+/// A call from an exposed operation to a consumed operation.
+#[derive(Debug)]
+pub struct Call {
+    /// The consumed operation.
+    pub operation: &'static UpstreamOperation,
+    /// One argument per entry of [`UpstreamOperation::params`], in the same order.
+    pub arguments: &'static [Argument],
+}
+
+/// How an exposed operation builds its result from the upstream response.
+#[derive(Debug)]
+pub enum Output {
+    /// The whole upstream body, unchanged.
+    Body,
+}
+
+/// Tool annotations of an MCP tool (`hints`).
+#[derive(Debug, Default)]
+pub struct ToolHints {
+    /// `readOnlyHint`.
+    pub read_only: Option<bool>,
+    /// `destructiveHint`.
+    pub destructive: Option<bool>,
+    /// `idempotentHint`.
+    pub idempotent: Option<bool>,
+    /// `openWorldHint`.
+    pub open_world: Option<bool>,
+}
+
+/// An exposed REST adapter.
+#[derive(Debug)]
+pub struct RestAdapter {
+    /// The expose namespace.
+    pub namespace: &'static str,
+    /// The bind address from the spec, if it names one.
+    pub address: Option<&'static str>,
+    /// The port from the spec.
+    pub port: u16,
+    /// The adapter's description.
+    pub description: Option<&'static str>,
+    /// Every operation of every resource, in declaration order.
+    pub operations: &'static [RestOperation],
+}
+
+/// An operation of a REST adapter.
+#[derive(Debug)]
+pub struct RestOperation {
+    /// The route in axum syntax (`/v1/orgs/{org-name}`), equal to the spec's path.
+    pub route: &'static str,
+    /// The HTTP method it answers.
+    pub method: HttpMethod,
+    /// The operation's `name` in the spec.
+    pub name: &'static str,
+    /// The operation's description.
+    pub description: Option<&'static str>,
+    /// The inputs: route parameters first, then query, header and body inputs.
+    pub inputs: &'static [Input],
+    /// The consumed operation it calls.
+    pub call: Call,
+    /// How the response body is built.
+    pub output: Output,
+}
+
+/// An exposed MCP adapter.
+#[derive(Debug)]
+pub struct McpAdapter {
+    /// The expose namespace, sent as `serverInfo.name`.
+    pub namespace: &'static str,
+    /// The bind address from the spec, if it names one.
+    pub address: Option<&'static str>,
+    /// The port from the spec.
+    pub port: u16,
+    /// The adapter's description, sent as `instructions`.
+    pub description: Option<&'static str>,
+    /// The tools, in declaration order.
+    pub tools: &'static [McpTool],
+}
+
+/// A tool of an MCP adapter.
+#[derive(Debug)]
+pub struct McpTool {
+    /// The tool name.
+    pub name: &'static str,
+    /// The title (`label`).
+    pub title: Option<&'static str>,
+    /// The description.
+    pub description: Option<&'static str>,
+    /// The tool annotations.
+    pub hints: ToolHints,
+    /// The arguments.
+    pub inputs: &'static [Input],
+    /// The consumed operation it calls.
+    pub call: Call,
+    /// How the result is built.
+    pub output: Output,
+}
