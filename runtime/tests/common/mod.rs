@@ -1,0 +1,512 @@
+//! A hand-written descriptor of `specs/docker-hub-org-access-tokens.yaml`, shaped the way
+//! `naftiko-codegen` resolves it, for tests of the runtime that must not depend on the
+//! generator.
+//!
+//! Upstream parameters list declared parameters first, then path placeholders. The
+//! get-one REST route and the `get-access-token` tool call the *Get access token*
+//! operation: the `get` whose path parameters match the route's.
+
+// Each test crate uses a different part of this module.
+#![allow(dead_code)]
+
+use naftiko_runtime::descriptor::{
+    Argument, Auth, BindSource, BindVariable, Call, Capability, ConsumedApi, HttpMethod, Input,
+    JsonType, McpAdapter, McpTool, Output, ParamLocation, PathPart, RestAdapter, RestOperation,
+    TemplatePart, ToolHints, UpstreamOperation, UpstreamParam,
+};
+
+/// The environment variable that holds the Docker Hub token.
+pub const TOKEN_VARIABLE: &str = "DOCKER_HUB_API_KEY";
+
+/// The consumes namespace.
+pub const CONSUMES_NAMESPACE: &str = "docker-hub-org-access-tokens";
+
+/// The REST expose namespace.
+pub const REST_NAMESPACE: &str = "docker-hub-org-access-tokens-rest";
+
+/// The MCP expose namespace.
+pub const MCP_NAMESPACE: &str = "docker-hub-org-access-tokens-mcp";
+
+pub static CAPABILITY: Capability = Capability {
+    name: "docker-hub-org-access-tokens",
+    spec_file: "specs/docker-hub-org-access-tokens.yaml",
+    description: Some(
+        "Docker HUB API — org-access-tokens. 5 operations. Lead operation: Create access \
+         token. Self-contained Naftiko capability covering one Docker Hub business surface.",
+    ),
+    binds: &[BindVariable {
+        namespace: "env",
+        key: "DOCKER_HUB_API_KEY",
+        source: BindSource::Env(TOKEN_VARIABLE),
+        used_by: &["capability.consumes[0].authentication.token"],
+    }],
+    consumes: &[&DOCKER_HUB],
+    rest: &[&REST_ADAPTER],
+    mcp: &[&MCP_ADAPTER],
+};
+
+/// All capabilities of the fixture, as the generated `CAPABILITIES` lists them.
+pub static CAPABILITIES: &[&Capability] = &[&CAPABILITY];
+
+pub static DOCKER_HUB: ConsumedApi = ConsumedApi {
+    namespace: CONSUMES_NAMESPACE,
+    base_uri: "https://hub.docker.com",
+    auth: Some(Auth::Bearer {
+        token: &[TemplatePart::Bind(0)],
+    }),
+};
+
+const NAME_TOKENS_PATH: &[PathPart] = &[
+    PathPart::Literal("/v2/orgs/"),
+    PathPart::Param(0),
+    PathPart::Literal("/access-tokens"),
+];
+
+const ORG_TOKEN_PATH: &[PathPart] = &[
+    PathPart::Literal("/v2/orgs/"),
+    PathPart::Param(0),
+    PathPart::Literal("/access-tokens/"),
+    PathPart::Param(1),
+];
+
+/// `POST /v2/orgs/{name}/access-tokens`: params `name`, `body`.
+pub static CREATE_TOKEN: UpstreamOperation = UpstreamOperation {
+    api: &DOCKER_HUB,
+    resource: "v2-orgs-name-access-tokens",
+    name: "post",
+    description: Some("Create access token"),
+    method: HttpMethod::Post,
+    path: NAME_TOKENS_PATH,
+    params: &[
+        UpstreamParam {
+            name: "name",
+            location: ParamLocation::Path,
+        },
+        UpstreamParam {
+            name: "body",
+            location: ParamLocation::Body,
+        },
+    ],
+};
+
+/// `GET /v2/orgs/{name}/access-tokens`: params `name`, `page`, `page_size`.
+pub static LIST_TOKENS: UpstreamOperation = UpstreamOperation {
+    api: &DOCKER_HUB,
+    resource: "v2-orgs-name-access-tokens",
+    name: "get",
+    description: Some("List access tokens"),
+    method: HttpMethod::Get,
+    path: NAME_TOKENS_PATH,
+    params: &[
+        UpstreamParam {
+            name: "name",
+            location: ParamLocation::Path,
+        },
+        UpstreamParam {
+            name: "page",
+            location: ParamLocation::Query,
+        },
+        UpstreamParam {
+            name: "page_size",
+            location: ParamLocation::Query,
+        },
+    ],
+};
+
+const ORG_TOKEN_PARAMS: &[UpstreamParam] = &[
+    UpstreamParam {
+        name: "org_name",
+        location: ParamLocation::Path,
+    },
+    UpstreamParam {
+        name: "access_token_id",
+        location: ParamLocation::Path,
+    },
+];
+
+/// `GET /v2/orgs/{org_name}/access-tokens/{access_token_id}`.
+pub static GET_TOKEN: UpstreamOperation = UpstreamOperation {
+    api: &DOCKER_HUB,
+    resource: "v2-orgs-org_name-access-tokens-access_token_id",
+    name: "get",
+    description: Some("Get access token"),
+    method: HttpMethod::Get,
+    path: ORG_TOKEN_PATH,
+    params: ORG_TOKEN_PARAMS,
+};
+
+/// `PATCH /v2/orgs/{org_name}/access-tokens/{access_token_id}`: params `org_name`,
+/// `access_token_id`, `body`.
+pub static UPDATE_TOKEN: UpstreamOperation = UpstreamOperation {
+    api: &DOCKER_HUB,
+    resource: "v2-orgs-org_name-access-tokens-access_token_id",
+    name: "patch",
+    description: Some("Update access token"),
+    method: HttpMethod::Patch,
+    path: ORG_TOKEN_PATH,
+    params: &[
+        UpstreamParam {
+            name: "org_name",
+            location: ParamLocation::Path,
+        },
+        UpstreamParam {
+            name: "access_token_id",
+            location: ParamLocation::Path,
+        },
+        UpstreamParam {
+            name: "body",
+            location: ParamLocation::Body,
+        },
+    ],
+};
+
+/// `DELETE /v2/orgs/{org_name}/access-tokens/{access_token_id}`.
+pub static DELETE_TOKEN: UpstreamOperation = UpstreamOperation {
+    api: &DOCKER_HUB,
+    resource: "v2-orgs-org_name-access-tokens-access_token_id",
+    name: "delete",
+    description: Some("Delete access token"),
+    method: HttpMethod::Delete,
+    path: ORG_TOKEN_PATH,
+    params: ORG_TOKEN_PARAMS,
+};
+
+const fn path_input(name: &'static str) -> Input {
+    Input {
+        name,
+        location: ParamLocation::Path,
+        json_type: JsonType::String,
+        required: true,
+        description: None,
+    }
+}
+
+const BODY_INPUT: Input = Input {
+    name: "body",
+    location: ParamLocation::Body,
+    json_type: JsonType::Object,
+    required: true,
+    description: Some("Request body (JSON)."),
+};
+
+const fn page_input(name: &'static str) -> Input {
+    Input {
+        name,
+        location: ParamLocation::Query,
+        json_type: JsonType::Number,
+        required: false,
+        description: None,
+    }
+}
+
+pub static REST_ADAPTER: RestAdapter = RestAdapter {
+    namespace: REST_NAMESPACE,
+    address: None,
+    port: 8080,
+    description: Some(
+        "REST adapter for Docker HUB API — org-access-tokens. One Spectral-compliant \
+         resource per consumed operation, prefixed with /v1.",
+    ),
+    operations: &[
+        RestOperation {
+            route: "/v1/v2/orgs/{name}/access-tokens",
+            method: HttpMethod::Post,
+            name: "post",
+            description: Some("Create access token"),
+            inputs: &[path_input("name"), BODY_INPUT],
+            call: Call {
+                operation: &CREATE_TOKEN,
+                arguments: &[Argument::Input(0), Argument::Input(1)],
+            },
+            output: Output::Body,
+        },
+        RestOperation {
+            route: "/v1/v2/orgs/{name}/access-tokens",
+            method: HttpMethod::Get,
+            name: "get",
+            description: Some("List access tokens"),
+            inputs: &[
+                path_input("name"),
+                page_input("page"),
+                page_input("page_size"),
+            ],
+            call: Call {
+                operation: &LIST_TOKENS,
+                arguments: &[Argument::Input(0), Argument::Input(1), Argument::Input(2)],
+            },
+            output: Output::Body,
+        },
+        RestOperation {
+            route: "/v1/v2/orgs/{org-name}/access-tokens/{access-token-id}",
+            method: HttpMethod::Get,
+            name: "get",
+            description: Some("Get access token"),
+            inputs: &[path_input("org-name"), path_input("access-token-id")],
+            call: Call {
+                operation: &GET_TOKEN,
+                arguments: &[Argument::Input(0), Argument::Input(1)],
+            },
+            output: Output::Body,
+        },
+        RestOperation {
+            route: "/v1/v2/orgs/{org-name}/access-tokens/{access-token-id}",
+            method: HttpMethod::Patch,
+            name: "patch",
+            description: Some("Update access token"),
+            inputs: &[
+                path_input("org-name"),
+                path_input("access-token-id"),
+                BODY_INPUT,
+            ],
+            call: Call {
+                operation: &UPDATE_TOKEN,
+                arguments: &[Argument::Input(0), Argument::Input(1), Argument::Input(2)],
+            },
+            output: Output::Body,
+        },
+        RestOperation {
+            route: "/v1/v2/orgs/{org-name}/access-tokens/{access-token-id}",
+            method: HttpMethod::Delete,
+            name: "delete",
+            description: Some("Delete access token"),
+            inputs: &[path_input("org-name"), path_input("access-token-id")],
+            call: Call {
+                operation: &DELETE_TOKEN,
+                arguments: &[Argument::Input(0), Argument::Input(1)],
+            },
+            output: Output::Body,
+        },
+    ],
+};
+
+pub static MCP_ADAPTER: McpAdapter = McpAdapter {
+    namespace: MCP_NAMESPACE,
+    address: None,
+    port: 9090,
+    description: Some(
+        "MCP adapter for Docker HUB API — org-access-tokens. One tool per consumed \
+         operation, routed inline through this capability's consumes block.",
+    ),
+    tools: &[
+        McpTool {
+            name: "create-access-token",
+            title: None,
+            description: Some("Create access token"),
+            hints: ToolHints {
+                read_only: Some(false),
+                destructive: Some(false),
+                idempotent: Some(false),
+                open_world: None,
+            },
+            inputs: &[path_input("name"), BODY_INPUT],
+            call: Call {
+                operation: &CREATE_TOKEN,
+                arguments: &[Argument::Input(0), Argument::Input(1)],
+            },
+            output: Output::Body,
+        },
+        McpTool {
+            name: "list-access-tokens",
+            title: None,
+            description: Some("List access tokens"),
+            hints: ToolHints {
+                read_only: Some(true),
+                destructive: Some(false),
+                idempotent: Some(true),
+                open_world: None,
+            },
+            inputs: &[
+                path_input("name"),
+                page_input("page"),
+                page_input("page_size"),
+            ],
+            call: Call {
+                operation: &LIST_TOKENS,
+                arguments: &[Argument::Input(0), Argument::Input(1), Argument::Input(2)],
+            },
+            output: Output::Body,
+        },
+        McpTool {
+            name: "get-access-token",
+            title: None,
+            description: Some("Get access token"),
+            hints: ToolHints {
+                read_only: Some(true),
+                destructive: Some(false),
+                idempotent: Some(true),
+                open_world: None,
+            },
+            inputs: &[path_input("org_name"), path_input("access_token_id")],
+            call: Call {
+                operation: &GET_TOKEN,
+                arguments: &[Argument::Input(0), Argument::Input(1)],
+            },
+            output: Output::Body,
+        },
+        McpTool {
+            name: "update-access-token",
+            title: None,
+            description: Some("Update access token"),
+            hints: ToolHints {
+                read_only: Some(false),
+                destructive: Some(false),
+                idempotent: Some(true),
+                open_world: None,
+            },
+            inputs: &[
+                path_input("org_name"),
+                path_input("access_token_id"),
+                BODY_INPUT,
+            ],
+            call: Call {
+                operation: &UPDATE_TOKEN,
+                arguments: &[Argument::Input(0), Argument::Input(1), Argument::Input(2)],
+            },
+            output: Output::Body,
+        },
+        McpTool {
+            name: "delete-access-token",
+            title: None,
+            description: Some("Delete access token"),
+            hints: ToolHints {
+                read_only: Some(false),
+                destructive: Some(true),
+                idempotent: Some(true),
+                open_world: None,
+            },
+            inputs: &[path_input("org_name"), path_input("access_token_id")],
+            call: Call {
+                operation: &DELETE_TOKEN,
+                arguments: &[Argument::Input(0), Argument::Input(1)],
+            },
+            output: Output::Body,
+        },
+    ],
+};
+
+/// A request that [`FakeUpstream`] received.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    /// The method, in upper case.
+    pub method: String,
+    /// The path exactly as sent, still percent-encoded.
+    pub path: String,
+    /// The query exactly as sent, without `?`.
+    pub query: Option<String>,
+    /// The request headers.
+    pub headers: axum::http::HeaderMap,
+    /// The request body.
+    pub body: bytes::Bytes,
+}
+
+/// The response [`FakeUpstream`] sends to every request.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The status code.
+    pub status: u16,
+    /// The `Content-Type` header, when one is sent.
+    pub content_type: Option<&'static str>,
+    /// The body.
+    pub body: Vec<u8>,
+    /// How long to wait before answering.
+    pub delay: std::time::Duration,
+}
+
+impl Reply {
+    /// Returns a JSON reply with the given status.
+    pub fn json(status: u16, body: &str) -> Self {
+        Self {
+            status,
+            content_type: Some("application/json"),
+            body: body.as_bytes().to_vec(),
+            delay: std::time::Duration::ZERO,
+        }
+    }
+}
+
+/// An HTTP server on a loopback port that records every request and answers each with
+/// the configured [`Reply`].
+pub struct FakeUpstream {
+    /// `http://127.0.0.1:PORT`, for a base-URI override.
+    pub base_uri: String,
+    recorded: std::sync::Arc<std::sync::Mutex<Vec<RecordedRequest>>>,
+    reply: std::sync::Arc<std::sync::Mutex<Reply>>,
+}
+
+impl FakeUpstream {
+    /// Starts the server; it answers `200 {"ok":true}` until [`FakeUpstream::reply_with`].
+    pub async fn start() -> Self {
+        use axum::extract::Request;
+        use std::sync::{Arc, Mutex};
+
+        let recorded = Arc::new(Mutex::new(Vec::new()));
+        let reply = Arc::new(Mutex::new(Reply::json(200, r#"{"ok":true}"#)));
+        let handler_recorded = Arc::clone(&recorded);
+        let handler_reply = Arc::clone(&reply);
+        let app = axum::Router::new().fallback(move |request: Request| {
+            let recorded = Arc::clone(&handler_recorded);
+            let reply = Arc::clone(&handler_reply);
+            async move {
+                let (parts, body) = request.into_parts();
+                let body = axum::body::to_bytes(body, usize::MAX)
+                    .await
+                    .expect("fake upstream reads the request body");
+                recorded.lock().expect("recorded lock").push(RecordedRequest {
+                    method: parts.method.as_str().to_owned(),
+                    path: parts.uri.path().to_owned(),
+                    query: parts.uri.query().map(str::to_owned),
+                    headers: parts.headers,
+                    body,
+                });
+                let reply = reply.lock().expect("reply lock").clone();
+                tokio::time::sleep(reply.delay).await;
+                let mut response = axum::response::Response::builder().status(reply.status);
+                if let Some(content_type) = reply.content_type {
+                    response = response.header("content-type", content_type);
+                }
+                response
+                    .body(axum::body::Body::from(reply.body))
+                    .expect("fake upstream builds its response")
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("fake upstream binds a loopback port");
+        let address = listener.local_addr().expect("fake upstream local address");
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self {
+            base_uri: format!("http://{address}"),
+            recorded,
+            reply,
+        }
+    }
+
+    /// Sets the response to every later request.
+    pub fn reply_with(&self, reply: Reply) {
+        *self.reply.lock().expect("reply lock") = reply;
+    }
+
+    /// Returns every request received so far, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.recorded.lock().expect("recorded lock").clone()
+    }
+
+    /// Returns the only request received so far, failing the test otherwise.
+    pub fn only_request(&self) -> RecordedRequest {
+        let requests = self.requests();
+        assert_eq!(requests.len(), 1, "expected exactly one upstream request");
+        requests[0].clone()
+    }
+}
+
+/// Returns a base URI on a loopback port that nothing listens on.
+pub async fn dead_base_uri() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds a loopback port");
+    let address = listener.local_addr().expect("local address");
+    drop(listener);
+    format!("http://{address}")
+}
