@@ -1,7 +1,77 @@
-//! The HTTP client for consumed APIs.
+//! The HTTP client for consumed APIs: builds each upstream request from parameter values
+//! and reports failures without the secret or the URL.
 
-/// A client for one consumed API.
-pub struct UpstreamClient {}
+use std::borrow::Cow;
+use std::time::Duration;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
+use serde_json::Value;
+
+use crate::descriptor::{
+    Auth, ConsumedApi, HttpMethod, ParamLocation, PathPart, Template, TemplatePart,
+    UpstreamOperation,
+};
+use crate::invoke::InputError;
+use crate::secret::BindValues;
+
+/// The default limit on a whole upstream call, from connecting to the last body byte.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The default limit on establishing a connection to an upstream host.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The largest upstream response body the runtime reads, in bytes (16 MiB).
+pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+/// The maximum number of redirects followed within one origin; the next one is returned.
+const MAX_REDIRECTS: usize = 10;
+
+/// Every byte except the RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`), so an
+/// encoded value contains no `/`, `?`, `#`, `%` or other delimiter.
+const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Builds the HTTP client shared by every consumed API.
+///
+/// Installs the `ring` rustls provider first, unless the process already has one.
+/// Redirects are followed only within the origin of the request, so credentials never
+/// reach another host.
+pub fn http_client(
+    timeout: Duration,
+    connect_timeout: Duration,
+) -> Result<reqwest::Client, reqwest::Error> {
+    // An error here only means that a provider is installed already.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+
+    let redirect_policy = reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt
+            .previous()
+            .last()
+            .is_some_and(|previous| previous.origin() == attempt.url().origin());
+        if same_origin && attempt.previous().len() <= MAX_REDIRECTS {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    });
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(connect_timeout)
+        .redirect(redirect_policy)
+        .build()
+}
+
+/// A client for one consumed API: the shared HTTP client and the base URI in use.
+#[derive(Debug, Clone)]
+pub struct UpstreamClient {
+    http: reqwest::Client,
+    api: &'static ConsumedApi,
+    base_uri: String,
+}
 
 /// An upstream response, whatever its status.
 #[derive(Debug)]
@@ -15,9 +85,491 @@ pub struct UpstreamResponse {
 }
 
 /// A call that produced no upstream response, or one that could not be used.
+///
+/// No message contains a secret or the upstream URL.
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
-    /// Placeholder until the runtime helper fills this in.
-    #[error("scaffold")]
-    Scaffold,
+    /// An input is missing or unusable; no request was sent.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// The upstream host could not be reached, or the connection failed.
+    #[error("failed to call upstream operation {operation}: {reason}")]
+    Unreachable {
+        /// The operation, as `namespace.resource.operation`.
+        operation: String,
+        /// The transport error.
+        reason: String,
+    },
+    /// The upstream call did not finish in time.
+    #[error("upstream operation {operation} timed out")]
+    Timeout {
+        /// The operation, as `namespace.resource.operation`.
+        operation: String,
+    },
+    /// The upstream response could not be used.
+    #[error("upstream operation {operation} returned an invalid response: {reason}")]
+    InvalidResponse {
+        /// The operation, as `namespace.resource.operation`.
+        operation: String,
+        /// The problem with the response.
+        reason: String,
+    },
+    /// The compiled descriptor or the configuration does not allow a request to be built.
+    #[error("failed to build a request to upstream operation {operation}: {reason}")]
+    Internal {
+        /// The operation, as `namespace.resource.operation`.
+        operation: String,
+        /// The problem that prevents the request.
+        reason: String,
+    },
+}
+
+impl CallError {
+    /// Returns the HTTP status a REST adapter responds with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Input(_) => 400,
+            Self::Unreachable { .. } | Self::InvalidResponse { .. } => 502,
+            Self::Timeout { .. } => 504,
+            Self::Internal { .. } => 500,
+        }
+    }
+
+    /// Returns the machine-readable error code of the JSON error body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Input(_) => "invalid_input",
+            Self::Unreachable { .. } => "upstream_unreachable",
+            Self::Timeout { .. } => "upstream_timeout",
+            Self::InvalidResponse { .. } => "invalid_upstream_response",
+            Self::Internal { .. } => "internal_error",
+        }
+    }
+}
+
+/// Returns `namespace.resource.operation`, the name messages use for an upstream operation.
+pub fn operation_id(operation: &UpstreamOperation) -> String {
+    format!(
+        "{}.{}.{}",
+        operation.api.namespace, operation.resource, operation.name
+    )
+}
+
+impl UpstreamClient {
+    /// Creates the client of `api`, sending to `base_uri_override` instead of the spec's
+    /// base URI when one is given.
+    pub fn new(
+        http: reqwest::Client,
+        api: &'static ConsumedApi,
+        base_uri_override: Option<&str>,
+    ) -> Self {
+        let base_uri = base_uri_override
+            .unwrap_or(api.base_uri)
+            .trim_end_matches('/')
+            .to_owned();
+        Self {
+            http,
+            api,
+            base_uri,
+        }
+    }
+
+    /// Returns the consumed API this client calls.
+    pub fn api(&self) -> &'static ConsumedApi {
+        self.api
+    }
+
+    /// Returns the base URI in use, without a trailing `/`.
+    pub fn base_uri(&self) -> &str {
+        &self.base_uri
+    }
+
+    /// Sends one request to `operation`, with one value per entry of its `params`
+    /// (`None` sends nothing), and reads the whole response.
+    pub async fn send(
+        &self,
+        operation: &'static UpstreamOperation,
+        values: &[Option<Value>],
+        binds: &BindValues,
+    ) -> Result<UpstreamResponse, CallError> {
+        let id = operation_id(operation);
+        let url = self.url(operation, values)?;
+        let url = reqwest::Url::parse(&url).map_err(|error| CallError::Internal {
+            operation: id.clone(),
+            reason: format!("invalid upstream URL ({error}); check the base URI"),
+        })?;
+
+        let mut request = self
+            .http
+            .request(method(operation.method), url)
+            .header(ACCEPT, "application/json");
+        for (param, value) in operation.params.iter().zip(values) {
+            let Some(value) = present(value) else {
+                continue;
+            };
+            if param.location == ParamLocation::Header {
+                let (name, value) = header(param.name, value).map_err(|reason| match reason {
+                    HeaderProblem::Value(reason) => CallError::Input(InputError {
+                        name: param.name.to_owned(),
+                        reason,
+                    }),
+                    HeaderProblem::Name => CallError::Internal {
+                        operation: id.clone(),
+                        reason: format!("invalid header name `{}`", param.name),
+                    },
+                })?;
+                request = request.header(name, value);
+            }
+        }
+        if let Some(body) = body(operation, values).map_err(|reason| CallError::Internal {
+            operation: id.clone(),
+            reason,
+        })? {
+            request = request.header(CONTENT_TYPE, "application/json").body(body);
+        }
+        if let Some(authorization) = self.authorization(binds, &id)? {
+            request = request.header(AUTHORIZATION, authorization);
+        }
+
+        let response = request
+            .send()
+            .await
+            .map_err(|error| transport_error(error, &id))?;
+        read_response(response, &id).await
+    }
+
+    /// Returns the URL of a call: base URI, encoded path and encoded query.
+    fn url(
+        &self,
+        operation: &UpstreamOperation,
+        values: &[Option<Value>],
+    ) -> Result<String, CallError> {
+        let mut url = self.base_uri.clone();
+        for part in operation.path {
+            match part {
+                PathPart::Literal(text) => url.push_str(text),
+                PathPart::Param(index) => {
+                    let name = operation.params.get(*index).map_or("?", |param| param.name);
+                    let value = values.get(*index).and_then(present);
+                    let segment = path_segment(value).map_err(|reason| InputError {
+                        name: name.to_owned(),
+                        reason: reason.to_owned(),
+                    })?;
+                    url.push_str(&segment);
+                }
+            }
+        }
+
+        let mut separator = '?';
+        for (param, value) in operation.params.iter().zip(values) {
+            if param.location != ParamLocation::Query {
+                continue;
+            }
+            let Some(value) = present(value) else {
+                continue;
+            };
+            let items = match value {
+                Value::Array(items) => items.iter().filter(|item| !item.is_null()).collect(),
+                single => vec![single],
+            };
+            for item in items {
+                url.push(separator);
+                url.extend(utf8_percent_encode(param.name, NOT_UNRESERVED));
+                url.push('=');
+                url.extend(utf8_percent_encode(&value_text(item), NOT_UNRESERVED));
+                separator = '&';
+            }
+        }
+        Ok(url)
+    }
+
+    /// Returns the `Authorization` header value of the API's authentication, if any.
+    fn authorization(
+        &self,
+        binds: &BindValues,
+        operation: &str,
+    ) -> Result<Option<HeaderValue>, CallError> {
+        let Some(Auth::Bearer { token }) = &self.api.auth else {
+            return Ok(None);
+        };
+        let token = render_template(token, binds, &[]).map_err(|reason| CallError::Internal {
+            operation: operation.to_owned(),
+            reason,
+        })?;
+        // The error of `from_str` is discarded because nothing may echo the token.
+        let mut value =
+            HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| CallError::Internal {
+                operation: operation.to_owned(),
+                reason: "the bearer token contains characters invalid in a header".to_owned(),
+            })?;
+        value.set_sensitive(true);
+        Ok(Some(value))
+    }
+}
+
+/// Renders a template from bind variables and input values (inputs as [`value_text`]).
+///
+/// An absent input renders as nothing. A bind index outside `binds` is an error that
+/// names the index, never a value.
+pub fn render_template(
+    template: Template,
+    binds: &BindValues,
+    inputs: &[Option<Value>],
+) -> Result<String, String> {
+    let mut text = String::new();
+    for part in template {
+        match part {
+            TemplatePart::Literal(literal) => text.push_str(literal),
+            TemplatePart::Bind(index) => match binds.get(*index) {
+                Some(secret) => text.push_str(secret.expose()),
+                None => return Err(format!("bind variable {index} is not resolved")),
+            },
+            TemplatePart::Input(index) => {
+                if let Some(value) = inputs.get(*index).and_then(present) {
+                    text.push_str(&value_text(value));
+                }
+            }
+        }
+    }
+    Ok(text)
+}
+
+/// Returns a JSON value as parameter text: strings raw, everything else as JSON text.
+pub fn value_text(value: &Value) -> Cow<'_, str> {
+    match value {
+        Value::String(text) => Cow::Borrowed(text),
+        other => Cow::Owned(other.to_string()),
+    }
+}
+
+/// Percent-encodes a path value as exactly one segment.
+///
+/// Only RFC 3986 unreserved characters pass unencoded. The values `.` and `..` are
+/// rejected because URL parsers (the `url` crate included) treat them, and their
+/// percent-encoded forms, as dot segments that move up the path.
+pub fn encode_path_segment(value: &str) -> Result<String, &'static str> {
+    if value.is_empty() {
+        return Err("must not be empty");
+    }
+    if value == "." || value == ".." {
+        return Err("must not be `.` or `..`");
+    }
+    Ok(utf8_percent_encode(value, NOT_UNRESERVED).to_string())
+}
+
+fn path_segment(value: Option<&Value>) -> Result<String, &'static str> {
+    match value {
+        None => Err("missing"),
+        Some(Value::Object(_) | Value::Array(_)) => Err("must be a string, number or boolean"),
+        Some(value) => encode_path_segment(&value_text(value)),
+    }
+}
+
+/// Returns the value unless it is absent or JSON `null`.
+fn present(value: &Option<Value>) -> Option<&Value> {
+    value.as_ref().filter(|value| !value.is_null())
+}
+
+enum HeaderProblem {
+    Name,
+    Value(String),
+}
+
+fn header(name: &str, value: &Value) -> Result<(HeaderName, HeaderValue), HeaderProblem> {
+    let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| HeaderProblem::Name)?;
+    let text = value_text(value);
+    if text.contains(['\r', '\n']) {
+        return Err(HeaderProblem::Value(
+            "must not contain CR or LF characters".to_owned(),
+        ));
+    }
+    let mut value = HeaderValue::from_str(&text).map_err(|_| {
+        HeaderProblem::Value("contains characters that are invalid in a header".to_owned())
+    })?;
+    // Header values may carry credentials rendered from bind variables.
+    value.set_sensitive(true);
+    Ok((name, value))
+}
+
+/// Returns the JSON request body: the `Body` parameter's value, with `BodyField`
+/// parameters as top-level fields of an object.
+fn body(
+    operation: &UpstreamOperation,
+    values: &[Option<Value>],
+) -> Result<Option<Vec<u8>>, String> {
+    let mut whole = None;
+    let mut fields = serde_json::Map::new();
+    for (param, value) in operation.params.iter().zip(values) {
+        let Some(value) = present(value) else {
+            continue;
+        };
+        match param.location {
+            ParamLocation::Body => whole = Some(value.clone()),
+            ParamLocation::BodyField => {
+                fields.insert(param.name.to_owned(), value.clone());
+            }
+            _ => {}
+        }
+    }
+    let body = match (whole, fields.is_empty()) {
+        (None, true) => return Ok(None),
+        (None, false) => Value::Object(fields),
+        (Some(whole), true) => whole,
+        (Some(Value::Object(mut object)), false) => {
+            object.extend(fields);
+            Value::Object(object)
+        }
+        (Some(_), false) => {
+            return Err("body fields need an object body, but the body is not an object".into());
+        }
+    };
+    serde_json::to_vec(&body)
+        .map(Some)
+        .map_err(|error| format!("failed to serialize the request body: {error}"))
+}
+
+fn method(method: HttpMethod) -> reqwest::Method {
+    match method {
+        HttpMethod::Get => reqwest::Method::GET,
+        HttpMethod::Post => reqwest::Method::POST,
+        HttpMethod::Put => reqwest::Method::PUT,
+        HttpMethod::Patch => reqwest::Method::PATCH,
+        HttpMethod::Delete => reqwest::Method::DELETE,
+        HttpMethod::Head => reqwest::Method::HEAD,
+        HttpMethod::Options => reqwest::Method::OPTIONS,
+    }
+}
+
+/// Converts a reqwest error into a [`CallError`], dropping the URL so that no query
+/// value reaches a message.
+fn transport_error(error: reqwest::Error, operation: &str) -> CallError {
+    if error.is_timeout() {
+        return CallError::Timeout {
+            operation: operation.to_owned(),
+        };
+    }
+    let error = error.without_url();
+    let mut reason = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        reason.push_str(": ");
+        reason.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    CallError::Unreachable {
+        operation: operation.to_owned(),
+        reason,
+    }
+}
+
+async fn read_response(
+    mut response: reqwest::Response,
+    operation: &str,
+) -> Result<UpstreamResponse, CallError> {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|error| transport_error(error, operation))?
+    {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(CallError::InvalidResponse {
+                operation: operation.to_owned(),
+                reason: format!("the body exceeds {MAX_RESPONSE_BYTES} bytes"),
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(UpstreamResponse {
+        status,
+        content_type,
+        body: body.into(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_segment_keeps_unreserved() {
+        assert_eq!(
+            encode_path_segment("my-org_1.x~y").as_deref(),
+            Ok("my-org_1.x~y")
+        );
+    }
+
+    #[test]
+    fn path_segment_encodes_delimiters() {
+        let cases = [
+            ("a/b", "a%2Fb"),
+            ("a?b=c", "a%3Fb%3Dc"),
+            ("a#b", "a%23b"),
+            ("100%", "100%25"),
+            ("../x", "..%2Fx"),
+            ("a b", "a%20b"),
+            ("é", "%C3%A9"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(
+                encode_path_segment(value).as_deref(),
+                Ok(expected),
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn path_segment_rejects_dot_segments() {
+        assert!(encode_path_segment(".").is_err());
+        assert!(encode_path_segment("..").is_err());
+        assert_eq!(encode_path_segment("...").as_deref(), Ok("..."));
+    }
+
+    #[test]
+    fn path_segment_rejects_empty() {
+        assert_eq!(encode_path_segment(""), Err("must not be empty"));
+    }
+
+    #[test]
+    fn encoded_dot_segments_still_move_up() {
+        // The reason `.` and `..` are rejected rather than encoded.
+        let url = reqwest::Url::parse("http://example.test/a/%2E%2E/b").expect("valid URL");
+        assert_eq!(url.path(), "/b");
+    }
+
+    #[test]
+    fn value_text_renders_scalars() {
+        assert_eq!(value_text(&Value::from("raw text")), "raw text");
+        assert_eq!(value_text(&Value::from(2)), "2");
+        assert_eq!(value_text(&Value::from(2.5)), "2.5");
+        assert_eq!(value_text(&Value::from(true)), "true");
+    }
+
+    #[test]
+    fn header_rejects_line_breaks() {
+        let result = header("x-note", &Value::from("a\r\nInjected: yes"));
+        assert!(matches!(result, Err(HeaderProblem::Value(_))));
+    }
+
+    #[test]
+    fn call_error_maps_to_status() {
+        let operation = "ns.resource.get".to_owned();
+        let timeout = CallError::Timeout {
+            operation: operation.clone(),
+        };
+        let unreachable = CallError::Unreachable {
+            operation,
+            reason: "connection refused".to_owned(),
+        };
+        assert_eq!(timeout.status(), 504);
+        assert_eq!(unreachable.status(), 502);
+        assert!(timeout.to_string().contains("ns.resource.get"));
+    }
 }

@@ -15,7 +15,7 @@ use naftiko_runtime::descriptor::{
     TemplatePart, ToolHints, UpstreamOperation, UpstreamParam,
 };
 
-/// The environment variable that holds the Docker Hub token.
+/// The environment variable that contains the Docker Hub token.
 pub const TOKEN_VARIABLE: &str = "DOCKER_HUB_API_KEY";
 
 /// The consumes namespace.
@@ -408,7 +408,7 @@ pub struct Reply {
     pub content_type: Option<&'static str>,
     /// The body.
     pub body: Vec<u8>,
-    /// How long to wait before answering.
+    /// How long to wait before responding.
     pub delay: std::time::Duration,
 }
 
@@ -424,7 +424,7 @@ impl Reply {
     }
 }
 
-/// An HTTP server on a loopback port that records every request and answers each with
+/// An HTTP server on a loopback port that records every request and responds to each with
 /// the configured [`Reply`].
 pub struct FakeUpstream {
     /// `http://127.0.0.1:PORT`, for a base-URI override.
@@ -434,7 +434,7 @@ pub struct FakeUpstream {
 }
 
 impl FakeUpstream {
-    /// Starts the server; it answers `200 {"ok":true}` until [`FakeUpstream::reply_with`].
+    /// Starts the server, which responds `200 {"ok":true}` until [`FakeUpstream::reply_with`].
     pub async fn start() -> Self {
         use axum::extract::Request;
         use std::sync::{Arc, Mutex};
@@ -451,13 +451,16 @@ impl FakeUpstream {
                 let body = axum::body::to_bytes(body, usize::MAX)
                     .await
                     .expect("fake upstream reads the request body");
-                recorded.lock().expect("recorded lock").push(RecordedRequest {
-                    method: parts.method.as_str().to_owned(),
-                    path: parts.uri.path().to_owned(),
-                    query: parts.uri.query().map(str::to_owned),
-                    headers: parts.headers,
-                    body,
-                });
+                recorded
+                    .lock()
+                    .expect("recorded lock")
+                    .push(RecordedRequest {
+                        method: parts.method.as_str().to_owned(),
+                        path: parts.uri.path().to_owned(),
+                        query: parts.uri.query().map(str::to_owned),
+                        headers: parts.headers,
+                        body,
+                    });
                 let reply = reply.lock().expect("reply lock").clone();
                 tokio::time::sleep(reply.delay).await;
                 let mut response = axum::response::Response::builder().status(reply.status);
