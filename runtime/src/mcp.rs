@@ -1,1 +1,474 @@
-//! Scaffold.
+//! MCP adapters, served over Streamable HTTP through rmcp.
+//!
+//! [`router`] turns one [`McpAdapter`] into an axum router that serves MCP at `/mcp` and at
+//! `/`. The tool table is built once per adapter from the static [`McpTool`] descriptors. Each
+//! `tools/call` checks the arguments, calls the consumed operation through [`invoke`] and turns
+//! the upstream response into a tool result. The server keeps no per-session state, so any
+//! replica behind a load balancer can answer any request.
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::http::StatusCode;
+use rmcp::handler::server::tool::{ToolCallContext, ToolRoute, ToolRouter};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    ToolAnnotations,
+};
+use rmcp::service::RequestContext;
+use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use rmcp::{ErrorData, RoleServer, ServerHandler};
+use serde_json::{Map, Value, json};
+
+use crate::descriptor::{Input, McpAdapter, McpTool, Output, ToolHints, UpstreamOperation};
+use crate::invoke::{CapabilityContext, inputs_from_json, invoke};
+use crate::upstream::UpstreamResponse;
+
+/// The maximum number of bytes of an upstream error body quoted in a tool error.
+///
+/// The message lands in the agent's context window, and an HTML error page can run to hundreds
+/// of kilobytes, while the first few kilobytes are what explains the error.
+const MAX_ERROR_BODY_BYTES: usize = 4096;
+
+/// The `Host` header values that the MCP endpoint accepts.
+///
+/// rmcp checks the `Host` header of every request to stop DNS rebinding: a web page that makes
+/// a browser resolve its own name to `127.0.0.1` would otherwise reach a server bound to
+/// loopback. The check only makes sense for a loopback server. A server bound to another address
+/// with `--address` is reached under names the runtime cannot know (its IP address, a DNS name,
+/// a load balancer's name), so the loopback-only default would reject every request to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum AllowedHosts {
+    /// Only `localhost`, `127.0.0.1` and `::1`, on any port: rmcp's default.
+    #[default]
+    Loopback,
+    /// The loopback names plus these host names or `host:port` authorities, as in rmcp's
+    /// `StreamableHttpServerConfig::allowed_hosts`. An entry without a port matches any port.
+    LoopbackAnd(Vec<String>),
+    /// Any `Host` header. For a server bound to all interfaces or reached through a proxy, where
+    /// the set of names is open.
+    Any,
+}
+
+impl AllowedHosts {
+    /// Returns the check that fits a server bound to `address`.
+    ///
+    /// A loopback address keeps the loopback-only check. A specific other address also accepts
+    /// that address as a host. An unspecified address (`0.0.0.0` or `::`) accepts any host,
+    /// because the server is then reachable on every interface under any name.
+    pub fn for_bind_address(address: IpAddr) -> Self {
+        if address.is_loopback() {
+            Self::Loopback
+        } else if address.is_unspecified() {
+            Self::Any
+        } else {
+            let host = match address {
+                IpAddr::V4(v4) => v4.to_string(),
+                IpAddr::V6(v6) => format!("[{v6}]"),
+            };
+            Self::LoopbackAnd(vec![host])
+        }
+    }
+
+    fn apply(self, config: StreamableHttpServerConfig) -> StreamableHttpServerConfig {
+        match self {
+            Self::Loopback => config,
+            Self::LoopbackAnd(extra) => {
+                let mut hosts = config.allowed_hosts.clone();
+                hosts.extend(extra);
+                config.with_allowed_hosts(hosts)
+            }
+            Self::Any => config.disable_allowed_hosts(),
+        }
+    }
+}
+
+/// Builds the router that serves `adapter` over Streamable HTTP at `/mcp` and at `/`, accepting
+/// only loopback `Host` headers.
+///
+/// Use [`router_with_allowed_hosts`] for a server bound to a non-loopback address.
+pub fn router(adapter: &'static McpAdapter, context: Arc<CapabilityContext>) -> axum::Router {
+    router_with_allowed_hosts(adapter, context, AllowedHosts::Loopback)
+}
+
+/// Builds the router that serves `adapter` over Streamable HTTP at `/mcp` and at `/`, accepting
+/// the `Host` headers that `allowed_hosts` lets through.
+///
+/// The server is stateless: it issues no `Mcp-Session-Id`, so every request is independent and
+/// replicas need no shared store. It accepts every protocol version rmcp supports, from the
+/// `initialize` handshake of older clients to the per-request metadata of `2026-07-28`, and
+/// sends plain JSON responses where no notification has to be streamed.
+pub fn router_with_allowed_hosts(
+    adapter: &'static McpAdapter,
+    context: Arc<CapabilityContext>,
+    allowed_hosts: AllowedHosts,
+) -> axum::Router {
+    let server = McpServer::new(adapter, context);
+    let config = StreamableHttpServerConfig::default()
+        .with_legacy_session_mode(false)
+        .with_json_response(true);
+    let config = allowed_hosts.apply(config);
+    let service = StreamableHttpService::new(
+        move || Ok(server.clone()),
+        Arc::new(NeverSessionManager::default()),
+        config,
+    );
+    axum::Router::new()
+        .route_service("/mcp", service.clone())
+        .route_service("/", service)
+}
+
+/// The rmcp server handler of one MCP adapter.
+///
+/// rmcp creates one handler per request, so everything lives behind one shared [`Arc`] that is
+/// built once per adapter.
+#[derive(Clone)]
+struct McpServer {
+    state: Arc<ServerState>,
+}
+
+struct ServerState {
+    adapter: &'static McpAdapter,
+    context: Arc<CapabilityContext>,
+    router: ToolRouter<McpServer>,
+    /// The tool definitions in declaration order, since `ToolRouter::list_all` sorts by name.
+    tools: Vec<Tool>,
+    info: ServerConfig,
+}
+
+impl McpServer {
+    fn new(adapter: &'static McpAdapter, context: Arc<CapabilityContext>) -> Self {
+        let mut router = ToolRouter::new();
+        for tool in adapter.tools {
+            router.add_route(tool_route(tool));
+        }
+        let tools = adapter
+            .tools
+            .iter()
+            .filter_map(|tool| router.get(tool.name).cloned())
+            .collect();
+
+        let mut info = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new(
+                adapter.namespace,
+                env!("CARGO_PKG_VERSION"),
+            ));
+        if let Some(description) = adapter.description {
+            info = info.with_instructions(description);
+        }
+
+        Self {
+            state: Arc::new(ServerState {
+                adapter,
+                context,
+                router,
+                tools,
+                info,
+            }),
+        }
+    }
+
+    /// Runs one tool call and logs its outcome, without argument values.
+    async fn call(&self, tool: &'static McpTool, arguments: Option<JsonObject>) -> CallToolResult {
+        let started = Instant::now();
+        let outcome = self.run(tool, arguments.unwrap_or_default()).await;
+        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        tracing::info!(
+            adapter = self.state.adapter.namespace,
+            tool = tool.name,
+            upstream_status = outcome.upstream_status,
+            duration_ms,
+            is_error = outcome.result.is_error.unwrap_or(false),
+            failure = outcome.failure,
+            "mcp tool call finished"
+        );
+        outcome.result
+    }
+
+    async fn run(&self, tool: &'static McpTool, arguments: Map<String, Value>) -> Outcome {
+        let inputs = match inputs_from_json(tool.inputs, &arguments) {
+            Ok(inputs) => inputs,
+            Err(error) => {
+                let message = format!("invalid argument `{}`: {}", error.name, error.reason);
+                return Outcome::failed("invalid argument", None, message);
+            }
+        };
+        let operation = tool.call.operation;
+        match invoke(&self.state.context, &tool.call, &inputs).await {
+            Ok(response) => result_from_response(operation, &tool.output, response),
+            Err(error) => {
+                let message = format!(
+                    "call to upstream operation `{}` failed: {error}",
+                    operation_path(operation)
+                );
+                Outcome::failed("upstream call failed", None, message)
+            }
+        }
+    }
+}
+
+/// A tool result with what the log line records about it.
+struct Outcome {
+    result: CallToolResult,
+    upstream_status: Option<u16>,
+    /// A fixed description of the failure, free of argument values, for the log line.
+    failure: Option<&'static str>,
+}
+
+impl Outcome {
+    fn succeeded(status: u16, result: CallToolResult) -> Self {
+        Self {
+            result,
+            upstream_status: Some(status),
+            failure: None,
+        }
+    }
+
+    fn failed(failure: &'static str, status: Option<u16>, message: String) -> Self {
+        Self {
+            result: CallToolResult::error(vec![ContentBlock::text(message)]),
+            upstream_status: status,
+            failure: Some(failure),
+        }
+    }
+}
+
+/// Turns an upstream response into the tool result the agent receives.
+fn result_from_response(
+    operation: &'static UpstreamOperation,
+    output: &Output,
+    response: UpstreamResponse,
+) -> Outcome {
+    let status = response.status;
+    if !(200..300).contains(&status) {
+        let mut message = format!(
+            "upstream operation `{}` returned status {}",
+            operation_path(operation),
+            describe_status(status)
+        );
+        if response.body.is_empty() {
+            message.push_str(" with an empty body");
+        } else {
+            message.push_str(": ");
+            message.push_str(&error_body_excerpt(&response.body));
+        }
+        return Outcome::failed("upstream error status", Some(status), message);
+    }
+
+    if response.body.is_empty() {
+        let message = format!(
+            "success: upstream returned status {} with an empty body",
+            describe_status(status)
+        );
+        let result = CallToolResult::success(vec![ContentBlock::text(message)]);
+        return Outcome::succeeded(status, result);
+    }
+
+    match output {
+        Output::Body => body_result(operation, response),
+    }
+}
+
+/// Builds the result of a 2xx response with a body: JSON as text plus structured content when
+/// it is an object, anything else as text.
+fn body_result(operation: &'static UpstreamOperation, response: UpstreamResponse) -> Outcome {
+    let status = response.status;
+    let declared_json = response.content_type.as_deref().map(is_json_media_type);
+    if declared_json == Some(false) {
+        let text = String::from_utf8_lossy(&response.body).into_owned();
+        return Outcome::succeeded(
+            status,
+            CallToolResult::success(vec![ContentBlock::text(text)]),
+        );
+    }
+
+    match serde_json::from_slice::<Value>(&response.body) {
+        Ok(value) => {
+            // The body parsed as JSON, so it is valid UTF-8 and can be sent unchanged.
+            let text = String::from_utf8_lossy(&response.body).into_owned();
+            let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
+            if value.is_object() {
+                result.structured_content = Some(value);
+            }
+            Outcome::succeeded(status, result)
+        }
+        // Without a `Content-Type` the body is only guessed to be JSON, so text is a valid result.
+        Err(_) if declared_json.is_none() => {
+            let text = String::from_utf8_lossy(&response.body).into_owned();
+            Outcome::succeeded(
+                status,
+                CallToolResult::success(vec![ContentBlock::text(text)]),
+            )
+        }
+        Err(error) => {
+            let message = format!(
+                "upstream operation `{}` returned status {} with a body that is not valid JSON: \
+                 {error}",
+                operation_path(operation),
+                describe_status(status)
+            );
+            Outcome::failed("invalid upstream JSON", Some(status), message)
+        }
+    }
+}
+
+/// Returns whether a `Content-Type` value names JSON: `application/json` or a `+json` type.
+fn is_json_media_type(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json" || essence.ends_with("+json")
+}
+
+/// Formats a status code with its reason phrase, for example `404 (Not Found)`.
+fn describe_status(status: u16) -> String {
+    let reason = StatusCode::from_u16(status)
+        .ok()
+        .and_then(|code| code.canonical_reason());
+    match reason {
+        Some(reason) => format!("{status} ({reason})"),
+        None => status.to_string(),
+    }
+}
+
+/// Returns the upstream error body as text, cut at [`MAX_ERROR_BODY_BYTES`].
+fn error_body_excerpt(body: &[u8]) -> String {
+    if body.len() <= MAX_ERROR_BODY_BYTES {
+        return String::from_utf8_lossy(body).into_owned();
+    }
+    // A cut inside a multi-byte character shows up as one replacement character at the end.
+    let mut text = String::from_utf8_lossy(&body[..MAX_ERROR_BODY_BYTES]).into_owned();
+    text.push_str(&format!(" [truncated, {} bytes in all]", body.len()));
+    text
+}
+
+/// Names an upstream operation as `NAMESPACE.RESOURCE.OPERATION`, the form specs use to pick one
+/// operation among several of the same name.
+fn operation_path(operation: &UpstreamOperation) -> String {
+    format!(
+        "{}.{}.{}",
+        operation.api.namespace, operation.resource, operation.name
+    )
+}
+
+/// Builds the route of one tool: its definition and the call that serves it.
+fn tool_route(tool: &'static McpTool) -> ToolRoute<McpServer> {
+    ToolRoute::new_dyn(tool_definition(tool), move |call| call_route(tool, call))
+}
+
+type CallFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<CallToolResponse, ErrorData>> + Send + 'a>>;
+
+fn call_route<'a>(tool: &'static McpTool, call: ToolCallContext<'a, McpServer>) -> CallFuture<'a> {
+    let server = call.service;
+    let arguments = call.arguments;
+    Box::pin(async move { Ok(server.call(tool, arguments).await.into()) })
+}
+
+/// Builds the `tools/list` entry of a tool.
+fn tool_definition(tool: &'static McpTool) -> Tool {
+    let description = tool.description.map(Cow::Borrowed);
+    let mut definition = Tool::new_with_raw(tool.name, description, input_schema(tool.inputs));
+    if let Some(title) = tool.title {
+        definition = definition.with_title(title);
+    }
+    if let Some(annotations) = annotations(&tool.hints) {
+        definition = definition.with_annotations(annotations);
+    }
+    definition
+}
+
+/// Builds the JSON Schema of a tool's arguments: every input with its type and description,
+/// and the required ones listed under `required`.
+fn input_schema(inputs: &[Input]) -> Arc<JsonObject> {
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    for input in inputs {
+        let mut property = Map::new();
+        property.insert("type".into(), json!(input.json_type.as_str()));
+        if let Some(description) = input.description {
+            property.insert("description".into(), json!(description));
+        }
+        properties.insert(input.name.into(), Value::Object(property));
+        if input.required {
+            required.push(json!(input.name));
+        }
+    }
+
+    let mut schema = Map::new();
+    schema.insert("type".into(), json!("object"));
+    schema.insert("properties".into(), Value::Object(properties));
+    // JSON Schema draft 4 requires at least one entry, so an empty list is left out.
+    if !required.is_empty() {
+        schema.insert("required".into(), Value::Array(required));
+    }
+    Arc::new(schema)
+}
+
+/// Converts spec hints into tool annotations, or `None` when the spec gives none.
+fn annotations(hints: &ToolHints) -> Option<ToolAnnotations> {
+    let ToolHints {
+        read_only,
+        destructive,
+        idempotent,
+        open_world,
+    } = *hints;
+    if read_only.is_none() && destructive.is_none() && idempotent.is_none() && open_world.is_none()
+    {
+        return None;
+    }
+    Some(ToolAnnotations::from_raw(
+        None,
+        read_only,
+        destructive,
+        idempotent,
+        open_world,
+    ))
+}
+
+impl ServerHandler for McpServer {
+    fn get_info(&self) -> ServerConfig {
+        self.state.info.clone()
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(self.state.tools.clone()))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.state.router.get(name).cloned()
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        if !self.state.router.has_route(&request.name) {
+            tracing::info!(
+                adapter = self.state.adapter.namespace,
+                tool = ?request.name,
+                "mcp tool call rejected: unknown tool"
+            );
+            return Err(ErrorData::invalid_params(
+                format!("unknown tool `{}`", request.name),
+                None,
+            ));
+        }
+        let call = ToolCallContext::new(self, request, context);
+        self.state.router.call(call).await
+    }
+}
