@@ -1,1 +1,440 @@
-//! Scaffold.
+//! Serving a REST adapter: one axum route per operation, all handled by one function.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Query, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter};
+use serde_json::{Value, json};
+
+use crate::descriptor::{HttpMethod, Input, JsonType, ParamLocation, RestAdapter, RestOperation};
+use crate::invoke::{self, CapabilityContext, InputError};
+use crate::upstream::{self, CallError, UpstreamResponse};
+
+/// The largest request body a REST adapter reads, in bytes (2 MiB).
+pub const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
+
+/// Builds the router of a REST adapter: every operation on its route and method, an
+/// empty `405` with `Allow` for a known route and another method, and a JSON `404`
+/// for any other path.
+pub fn router(adapter: &'static RestAdapter, context: Arc<CapabilityContext>) -> Router {
+    // Routes in declaration order, each with the methods registered so far.
+    let mut routes: Vec<(&'static str, MethodRouter, Vec<HttpMethod>)> = Vec::new();
+    for operation in adapter.operations {
+        let position = match routes
+            .iter()
+            .position(|(route, ..)| *route == operation.route)
+        {
+            Some(position) => position,
+            None => {
+                routes.push((operation.route, MethodRouter::new(), Vec::new()));
+                routes.len() - 1
+            }
+        };
+        let (_, method_router, methods) = &mut routes[position];
+        if methods.contains(&operation.method) {
+            // axum panics on a second handler for one method, so the later one is dropped.
+            tracing::error!(
+                adapter = adapter.namespace,
+                route = operation.route,
+                method = operation.method.as_str(),
+                "duplicate REST operation ignored"
+            );
+            continue;
+        }
+        methods.push(operation.method);
+
+        let context = Arc::clone(&context);
+        let handler =
+            move |request: Request| handle(adapter, operation, Arc::clone(&context), request);
+        *method_router = std::mem::take(method_router).on(method_filter(operation.method), handler);
+    }
+
+    let mut router = Router::new();
+    for (route, method_router, _) in routes {
+        router = router.route(route, method_router);
+    }
+    router.fallback(not_found)
+}
+
+/// Serves one request to `operation`: reads the inputs, calls upstream, and logs one line.
+async fn handle(
+    adapter: &'static RestAdapter,
+    operation: &'static RestOperation,
+    context: Arc<CapabilityContext>,
+    request: Request,
+) -> Response {
+    let started = Instant::now();
+    let result = match read_inputs(operation, request).await {
+        Ok(values) => {
+            invoke::invoke_declared(&context, &operation.call, operation.inputs, &values).await
+        }
+        Err(error) => Err(CallError::Input(error)),
+    };
+
+    let upstream_status = result.as_ref().ok().map(|response| response.status);
+    let response = match result {
+        Ok(upstream) => respond(operation, upstream),
+        Err(error) => Err(error),
+    };
+    match response {
+        Ok(response) => {
+            tracing::info!(
+                adapter = adapter.namespace,
+                route = operation.route,
+                method = operation.method.as_str(),
+                upstream_status,
+                status = response.status().as_u16(),
+                duration_ms = started.elapsed().as_millis(),
+                "request served"
+            );
+            response
+        }
+        Err(error) => {
+            let response = error_response(
+                status_code(error.status()),
+                error.code(),
+                &error.to_string(),
+            );
+            tracing::info!(
+                adapter = adapter.namespace,
+                route = operation.route,
+                method = operation.method.as_str(),
+                upstream_status,
+                status = response.status().as_u16(),
+                duration_ms = started.elapsed().as_millis(),
+                error = %error,
+                "request failed"
+            );
+            response
+        }
+    }
+}
+
+/// Reads one value per input of `operation` from the request's path, query, headers and
+/// JSON body, checked for presence and type.
+async fn read_inputs(
+    operation: &'static RestOperation,
+    request: Request,
+) -> Result<Vec<Option<Value>>, InputError> {
+    let (mut parts, body) = request.into_parts();
+    let path_values = path_values(&mut parts).await?;
+    let query =
+        Query::<Vec<(String, String)>>::try_from_uri(&parts.uri).map_err(|error| InputError {
+            name: "query".to_owned(),
+            reason: format!("invalid query string: {}", error.body_text()),
+        })?;
+    let body = read_body(operation, body).await?;
+
+    let mut values = Vec::with_capacity(operation.inputs.len());
+    for input in operation.inputs {
+        let value = match input.location {
+            ParamLocation::Path => path_values
+                .get(input.name)
+                .map(|text| from_text(input, std::slice::from_ref(text)))
+                .transpose()?
+                .flatten(),
+            ParamLocation::Query => {
+                let texts: Vec<String> = query
+                    .0
+                    .iter()
+                    .filter(|(key, _)| key == input.name)
+                    .map(|(_, value)| value.clone())
+                    .collect();
+                from_text(input, &texts)?
+            }
+            ParamLocation::Header => {
+                let texts = header_texts(&parts, input)?;
+                from_text(input, &texts)?
+            }
+            ParamLocation::Body => body.clone(),
+            ParamLocation::BodyField => {
+                body.as_ref().and_then(|body| body.get(input.name)).cloned()
+            }
+        };
+        values.push(invoke::check_input(input, value)?);
+    }
+    Ok(values)
+}
+
+async fn path_values(parts: &mut Parts) -> Result<HashMap<String, String>, InputError> {
+    use axum::extract::FromRequestParts;
+
+    match Path::<HashMap<String, String>>::from_request_parts(parts, &()).await {
+        Ok(Path(values)) => Ok(values),
+        Err(rejection) => Err(InputError {
+            name: "path".to_owned(),
+            reason: rejection.body_text(),
+        }),
+    }
+}
+
+fn header_texts(parts: &Parts, input: &Input) -> Result<Vec<String>, InputError> {
+    parts
+        .headers
+        .get_all(input.name)
+        .iter()
+        .map(|value| {
+            value.to_str().map(str::to_owned).map_err(|_| InputError {
+                name: input.name.to_owned(),
+                reason: "the header value is not visible ASCII".to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// Reads and parses the JSON body when an input of `operation` comes from it. An empty
+/// body is `None`.
+async fn read_body(operation: &RestOperation, body: Body) -> Result<Option<Value>, InputError> {
+    let reads_body = operation.inputs.iter().any(|input| {
+        matches!(
+            input.location,
+            ParamLocation::Body | ParamLocation::BodyField
+        )
+    });
+    if !reads_body {
+        return Ok(None);
+    }
+    let bytes = axum::body::to_bytes(body, MAX_REQUEST_BYTES)
+        .await
+        .map_err(|error| InputError {
+            name: "body".to_owned(),
+            reason: format!(
+                "failed to read the request body (at most {MAX_REQUEST_BYTES} bytes): {error}"
+            ),
+        })?;
+    if bytes.is_empty() {
+        return Ok(None);
+    }
+    let value: Value = serde_json::from_slice(&bytes).map_err(|error| InputError {
+        name: "body".to_owned(),
+        reason: format!("invalid JSON: {error}"),
+    })?;
+
+    let has_fields = operation
+        .inputs
+        .iter()
+        .any(|input| input.location == ParamLocation::BodyField);
+    if has_fields && !value.is_object() {
+        return Err(InputError {
+            name: "body".to_owned(),
+            reason: "expected a JSON object".to_owned(),
+        });
+    }
+    Ok(Some(value))
+}
+
+/// Converts the text of a path, query or header input into a JSON value of its type.
+///
+/// Several texts are allowed only for an array input, whose items stay strings.
+fn from_text(input: &Input, texts: &[String]) -> Result<Option<Value>, InputError> {
+    let invalid = |reason: String| InputError {
+        name: input.name.to_owned(),
+        reason,
+    };
+    let text = match texts {
+        [] => return Ok(None),
+        _ if input.json_type == JsonType::Array => {
+            return Ok(Some(Value::Array(
+                texts.iter().cloned().map(Value::String).collect(),
+            )));
+        }
+        [text] => text,
+        _ => return Err(invalid("given more than once".to_owned())),
+    };
+
+    let value =
+        match input.json_type {
+            JsonType::String => Value::String(text.clone()),
+            JsonType::Number | JsonType::Integer => parse_number(text, input.json_type)
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "expected {}, got `{text}`",
+                        input.json_type.as_str()
+                    ))
+                })?,
+            JsonType::Boolean => match text.as_str() {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                _ => return Err(invalid(format!("expected true or false, got `{text}`"))),
+            },
+            JsonType::Object | JsonType::Array => serde_json::from_str(text)
+                .map_err(|error| invalid(format!("invalid JSON: {error}")))?,
+        };
+    Ok(Some(value))
+}
+
+fn parse_number(text: &str, json_type: JsonType) -> Option<Value> {
+    if let Ok(number) = text.parse::<i64>() {
+        return Some(Value::from(number));
+    }
+    if let Ok(number) = text.parse::<u64>() {
+        return Some(Value::from(number));
+    }
+    if json_type == JsonType::Integer {
+        return None;
+    }
+    let number = text
+        .parse::<f64>()
+        .ok()
+        .filter(|number| number.is_finite())?;
+    serde_json::Number::from_f64(number).map(Value::Number)
+}
+
+/// Builds the response to a caller from the upstream response.
+///
+/// A 2xx body must be JSON and is passed on unchanged, and an empty 2xx body stays
+/// empty. A 4xx or 5xx passes through with the upstream content type.
+fn respond(operation: &RestOperation, upstream: UpstreamResponse) -> Result<Response, CallError> {
+    let invalid = |reason: String| CallError::InvalidResponse {
+        operation: upstream::operation_id(operation.call.operation),
+        reason,
+    };
+    let status = StatusCode::from_u16(upstream.status)
+        .map_err(|_| invalid(format!("invalid status {}", upstream.status)))?;
+
+    if status.is_success() {
+        if upstream.body.is_empty() {
+            return Ok(status.into_response());
+        }
+        if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(&upstream.body) {
+            return Err(invalid(format!(
+                "the {status} body is not valid JSON: {error}"
+            )));
+        }
+        return Ok(body_response(
+            status,
+            Some("application/json"),
+            upstream.body,
+        ));
+    }
+    if status.is_client_error() || status.is_server_error() {
+        return Ok(body_response(
+            status,
+            upstream.content_type.as_deref(),
+            upstream.body,
+        ));
+    }
+    Err(invalid(format!("unexpected status {status}")))
+}
+
+fn body_response(status: StatusCode, content_type: Option<&str>, body: bytes::Bytes) -> Response {
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.remove(header::CONTENT_TYPE);
+    if let Some(value) = content_type.and_then(|value| HeaderValue::from_str(value).ok()) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    response
+}
+
+/// Returns `{"error": {"code": CODE, "message": MESSAGE}}` with `status`.
+pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({"error": {"code": code, "message": message}});
+    (status, axum::Json(body)).into_response()
+}
+
+fn status_code(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+async fn not_found(method: Method, uri: axum::http::Uri) -> Response {
+    error_response(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        &format!("no route for {method} {}", uri.path()),
+    )
+}
+
+fn method_filter(method: HttpMethod) -> MethodFilter {
+    match method {
+        HttpMethod::Get => MethodFilter::GET,
+        HttpMethod::Post => MethodFilter::POST,
+        HttpMethod::Put => MethodFilter::PUT,
+        HttpMethod::Patch => MethodFilter::PATCH,
+        HttpMethod::Delete => MethodFilter::DELETE,
+        HttpMethod::Head => MethodFilter::HEAD,
+        HttpMethod::Options => MethodFilter::OPTIONS,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const fn input(json_type: JsonType) -> Input {
+        Input {
+            name: "page",
+            location: ParamLocation::Query,
+            json_type,
+            required: false,
+            description: None,
+        }
+    }
+
+    fn texts(values: &[&str]) -> Vec<String> {
+        values.iter().map(|value| (*value).to_owned()).collect()
+    }
+
+    #[test]
+    fn text_to_number() {
+        let number = input(JsonType::Number);
+        assert_eq!(
+            from_text(&number, &texts(&["2"])).ok(),
+            Some(Some(json!(2)))
+        );
+        assert_eq!(
+            from_text(&number, &texts(&["2.5"])).ok(),
+            Some(Some(json!(2.5)))
+        );
+        assert!(from_text(&number, &texts(&["two"])).is_err());
+        assert!(from_text(&number, &texts(&["NaN"])).is_err());
+    }
+
+    #[test]
+    fn text_to_integer() {
+        let integer = input(JsonType::Integer);
+        assert_eq!(
+            from_text(&integer, &texts(&["-3"])).ok(),
+            Some(Some(json!(-3)))
+        );
+        assert!(from_text(&integer, &texts(&["2.5"])).is_err());
+    }
+
+    #[test]
+    fn text_to_boolean_and_string() {
+        let boolean = input(JsonType::Boolean);
+        assert_eq!(
+            from_text(&boolean, &texts(&["true"])).ok(),
+            Some(Some(json!(true)))
+        );
+        assert!(from_text(&boolean, &texts(&["yes"])).is_err());
+        let string = input(JsonType::String);
+        assert_eq!(
+            from_text(&string, &texts(&["2"])).ok(),
+            Some(Some(json!("2")))
+        );
+    }
+
+    #[test]
+    fn text_repeated_key() {
+        let array = input(JsonType::Array);
+        assert_eq!(
+            from_text(&array, &texts(&["a", "b"])).ok(),
+            Some(Some(json!(["a", "b"])))
+        );
+        let string = input(JsonType::String);
+        assert!(from_text(&string, &texts(&["a", "b"])).is_err());
+    }
+
+    #[test]
+    fn text_absent_is_none() {
+        assert_eq!(from_text(&input(JsonType::Number), &[]).ok(), Some(None));
+    }
+}
