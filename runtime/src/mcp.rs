@@ -2,7 +2,7 @@
 //!
 //! [`router`] turns one [`McpAdapter`] into an axum router that serves MCP at `/mcp` and at
 //! `/`. The tool table is built once per adapter from the static [`McpTool`] descriptors. Each
-//! `tools/call` checks the arguments, calls the consumed operation through [`invoke`] and turns
+//! `tools/call` checks the arguments, calls the consumed operation through [`invoke_declared`] and turns
 //! the upstream response into a tool result. The server keeps no per-session state, so any
 //! replica behind a load balancer can answer any request.
 
@@ -27,8 +27,8 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::{Map, Value, json};
 
 use crate::descriptor::{Input, McpAdapter, McpTool, Output, ToolHints, UpstreamOperation};
-use crate::invoke::{CapabilityContext, inputs_from_json, invoke};
-use crate::upstream::UpstreamResponse;
+use crate::invoke::{CapabilityContext, InputError, inputs_from_json, invoke_declared};
+use crate::upstream::{CallError, UpstreamResponse, operation_id};
 
 /// The maximum number of bytes of an upstream error body quoted in a tool error.
 ///
@@ -186,6 +186,7 @@ impl McpServer {
             duration_ms,
             is_error = outcome.result.is_error.unwrap_or(false),
             failure = outcome.failure,
+            error = outcome.log_detail,
             "mcp tool call finished"
         );
         outcome.result
@@ -194,31 +195,39 @@ impl McpServer {
     async fn run(&self, tool: &'static McpTool, arguments: Map<String, Value>) -> Outcome {
         let inputs = match inputs_from_json(tool.inputs, &arguments) {
             Ok(inputs) => inputs,
-            Err(error) => {
-                let message = format!("invalid argument `{}`: {}", error.name, error.reason);
-                return Outcome::failed("invalid argument", None, message);
-            }
+            Err(error) => return invalid_argument(&error),
         };
         let operation = tool.call.operation;
-        match invoke(&self.state.context, &tool.call, &inputs).await {
+        match invoke_declared(&self.state.context, &tool.call, tool.inputs, &inputs).await {
             Ok(response) => result_from_response(operation, &tool.output, response),
+            // An empty path value or a header value with CR or LF, found while the request
+            // was built, so nothing was sent.
+            Err(CallError::Input(error)) => invalid_argument(&error),
             Err(error) => {
-                let message = format!(
-                    "call to upstream operation `{}` failed: {error}",
-                    operation_path(operation)
-                );
-                Outcome::failed("upstream call failed", None, message)
+                let message = error.to_string();
+                let mut outcome = Outcome::failed(error.code(), None, message.clone());
+                // The message names the operation and the transport error, never the secret,
+                // the URL or an argument value, so it is safe to log.
+                outcome.log_detail = Some(message);
+                outcome
             }
         }
     }
+}
+
+fn invalid_argument(error: &InputError) -> Outcome {
+    let message = format!("invalid argument `{}`: {}", error.name, error.reason);
+    Outcome::failed("invalid_argument", None, message)
 }
 
 /// A tool result with what the log line records about it.
 struct Outcome {
     result: CallToolResult,
     upstream_status: Option<u16>,
-    /// A fixed description of the failure, free of argument values, for the log line.
+    /// A fixed error code, free of argument values, for the log line.
     failure: Option<&'static str>,
+    /// A message for the log line, set only where it contains no argument value or upstream body.
+    log_detail: Option<String>,
 }
 
 impl Outcome {
@@ -227,6 +236,7 @@ impl Outcome {
             result,
             upstream_status: Some(status),
             failure: None,
+            log_detail: None,
         }
     }
 
@@ -235,6 +245,7 @@ impl Outcome {
             result: CallToolResult::error(vec![ContentBlock::text(message)]),
             upstream_status: status,
             failure: Some(failure),
+            log_detail: None,
         }
     }
 }
@@ -249,7 +260,7 @@ fn result_from_response(
     if !(200..300).contains(&status) {
         let mut message = format!(
             "upstream operation `{}` returned status {}",
-            operation_path(operation),
+            operation_id(operation),
             describe_status(status)
         );
         if response.body.is_empty() {
@@ -258,7 +269,7 @@ fn result_from_response(
             message.push_str(": ");
             message.push_str(&error_body_excerpt(&response.body));
         }
-        return Outcome::failed("upstream error status", Some(status), message);
+        return Outcome::failed("upstream_error_status", Some(status), message);
     }
 
     if response.body.is_empty() {
@@ -310,10 +321,10 @@ fn body_result(operation: &'static UpstreamOperation, response: UpstreamResponse
             let message = format!(
                 "upstream operation `{}` returned status {} with a body that is not valid JSON: \
                  {error}",
-                operation_path(operation),
+                operation_id(operation),
                 describe_status(status)
             );
-            Outcome::failed("invalid upstream JSON", Some(status), message)
+            Outcome::failed("invalid_upstream_response", Some(status), message)
         }
     }
 }
@@ -349,15 +360,6 @@ fn error_body_excerpt(body: &[u8]) -> String {
     let mut text = String::from_utf8_lossy(&body[..MAX_ERROR_BODY_BYTES]).into_owned();
     text.push_str(&format!(" [truncated, {} bytes in all]", body.len()));
     text
-}
-
-/// Names an upstream operation as `NAMESPACE.RESOURCE.OPERATION`, the form specs use to pick one
-/// operation among several of the same name.
-fn operation_path(operation: &UpstreamOperation) -> String {
-    format!(
-        "{}.{}.{}",
-        operation.api.namespace, operation.resource, operation.name
-    )
 }
 
 /// Builds the route of one tool: its definition and the call that serves it.
