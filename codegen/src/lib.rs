@@ -1,0 +1,159 @@
+//! Compiles Naftiko capability specs into Rust.
+//!
+//! A spec goes through three stages, each in its own module:
+//!
+//! 1. [`parse`]: YAML text to the [`model`], keeping the line and column of every
+//!    field. The YAML is read with `serde-saphyr`, whose `Spanned` values carry
+//!    positions through deserialisation; `serde_yaml` is archived upstream and loses
+//!    them, and a build error without a line number is of little use.
+//! 2. [`resolve`]: the model to the [`ir`], where every call, parameter and bind
+//!    variable is bound and every ambiguity settled, or reported.
+//! 3. [`emit`]: the IR to Rust source, formatted by `prettyplease`, which declares
+//!    static descriptions that `naftiko-runtime` serves.
+//!
+//! Each stage reports all of its errors at once as [`Diagnostic`]s that name the
+//! file, line and column. A build script calls [`generate`]; `naftiko-codegen check`
+//! runs the same stages and prints the diagnostics.
+
+pub mod diagnostic;
+pub mod emit;
+pub mod ident;
+pub mod ir;
+pub mod model;
+pub mod parse;
+pub mod resolve;
+pub mod yaml;
+
+use std::path::{Path, PathBuf};
+
+pub use diagnostic::{Diagnostic, Severity};
+
+/// The name of the file that includes every generated capability.
+pub const INDEX_FILE: &str = "capabilities.rs";
+
+/// The result of compiling a folder of specs.
+#[derive(Debug, Default)]
+pub struct Generated {
+    /// The generated files, as (file name, contents), the index last.
+    pub files: Vec<(String, String)>,
+    /// Every error and warning, in file order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The spec files that were read.
+    pub inputs: Vec<PathBuf>,
+}
+
+impl Generated {
+    /// Tells whether any spec had an error, in which case `files` is empty.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+    }
+}
+
+/// Compiles every `*.yaml` and `*.yml` file directly inside `dir`, in file name order.
+///
+/// Messages name each file as `dir/FILE` with `dir` as given, so pass the path the user
+/// knows (`specs`), relative to the package root.
+pub fn generate(dir: &Path) -> Generated {
+    let mut generated = Generated::default();
+    let specs = match spec_files(dir) {
+        Ok(specs) => specs,
+        Err(error) => {
+            generated.diagnostics.push(Diagnostic {
+                severity: Severity::Error,
+                file: dir.display().to_string(),
+                pos: yaml::Pos::default(),
+                message: format!("cannot read the spec folder: {error}"),
+                hint: Some("create the folder and put capability specs in it".into()),
+            });
+            return generated;
+        }
+    };
+
+    let mut capabilities = Vec::new();
+    let mut modules = std::collections::BTreeMap::new();
+    for path in specs {
+        let (capability, diagnostics) = compile_file(&path);
+        generated.diagnostics.extend(diagnostics);
+        if let Some(capability) = capability {
+            if let Some(other) =
+                modules.insert(capability.module.clone(), capability.spec_file.clone())
+            {
+                generated.diagnostics.push(Diagnostic {
+                    severity: Severity::Error,
+                    file: capability.spec_file.clone(),
+                    pos: yaml::Pos::default(),
+                    message: format!(
+                        "`{}` and `{other}` give the same Rust module name `{}`",
+                        capability.spec_file, capability.module
+                    ),
+                    hint: Some("rename one of the files".into()),
+                });
+            }
+            capabilities.push(capability);
+        }
+        generated.inputs.push(path);
+    }
+    if generated.has_errors() {
+        return generated;
+    }
+
+    let named: Vec<(ir::Capability, String)> = capabilities
+        .into_iter()
+        .map(|capability| {
+            let file = format!("{}.rs", capability.module);
+            (capability, file)
+        })
+        .collect();
+    for (capability, file) in &named {
+        generated
+            .files
+            .push((file.clone(), emit::capability(capability)));
+    }
+    generated
+        .files
+        .push((INDEX_FILE.to_string(), emit::index(&named)));
+    generated
+}
+
+/// Parses and resolves one spec file, returning its IR when it has no error.
+pub fn compile_file(path: &Path) -> (Option<ir::Capability>, Vec<Diagnostic>) {
+    let file = path.display().to_string();
+    let mut diagnostics = diagnostic::Diagnostics::new(file.clone());
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) => {
+            diagnostics
+                .error(
+                    yaml::Pos::default(),
+                    format!("cannot read the spec: {error}"),
+                )
+                .hint("check that the file exists and is UTF-8 text");
+            return (None, diagnostics.into_sorted());
+        }
+    };
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+
+    let capability = parse::parse(&text, &mut diagnostics)
+        .filter(|_| !diagnostics.has_errors())
+        .and_then(|spec| resolve::resolve(&spec, &stem, &file, &mut diagnostics));
+    (capability, diagnostics.into_sorted())
+}
+
+/// Lists the spec files directly inside `dir`, sorted by file name.
+pub fn spec_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let is_spec = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+        if is_spec && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}

@@ -4,6 +4,7 @@
 //! behaviour lives here, where it is written and tested once: resolving bind variables,
 //! building and sending upstream requests, and serving REST and MCP adapters.
 
+pub mod codegen;
 pub mod descriptor;
 pub mod invoke;
 pub mod mcp;

@@ -1,0 +1,330 @@
+//! The resolved capability: every name bound, every reference checked.
+//!
+//! The emit stage turns this into Rust. It holds no YAML types and no unresolved
+//! text: calls point at operations by index, inputs and bind variables are indexed,
+//! and templates are split into parts. Each named item keeps its spec name (for the
+//! wire and for messages) beside its Rust identifier.
+
+/// One resolved spec file.
+#[derive(Debug)]
+pub struct Capability {
+    /// The spec file's stem.
+    pub name: String,
+    /// The Rust module name.
+    pub module: String,
+    /// The spec file, as the user names it (`specs/x.yaml`).
+    pub spec_file: String,
+    /// `info.label`.
+    pub label: Option<String>,
+    /// `info.description`.
+    pub description: Option<String>,
+    /// The bind variables that templates use, in order of first use.
+    pub binds: Vec<BindVariable>,
+    /// The consumed APIs.
+    pub apis: Vec<Api>,
+    /// The REST adapters.
+    pub rest: Vec<RestAdapter>,
+    /// The MCP adapters.
+    pub mcp: Vec<McpAdapter>,
+}
+
+/// A bind variable.
+#[derive(Debug)]
+pub struct BindVariable {
+    /// The bind namespace.
+    pub namespace: String,
+    /// The key templates use.
+    pub key: String,
+    /// The environment variable it reads.
+    pub env_var: String,
+    /// The fields that use it.
+    pub used_by: Vec<String>,
+}
+
+/// A consumed API.
+#[derive(Debug)]
+pub struct Api {
+    /// The consumes namespace.
+    pub namespace: String,
+    /// The Rust module name.
+    pub module: String,
+    /// The base URI without a trailing `/`.
+    pub base_uri: String,
+    /// The description.
+    pub description: Option<String>,
+    /// Authentication.
+    pub auth: Option<Auth>,
+    /// Every operation of every resource, in declaration order.
+    pub operations: Vec<UpstreamOperation>,
+}
+
+/// Authentication of a consumed API.
+#[derive(Debug)]
+pub enum Auth {
+    /// A bearer token.
+    Bearer(Vec<TemplatePart>),
+}
+
+/// A part of a string template.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TemplatePart {
+    /// Literal text.
+    Literal(String),
+    /// A bind variable, by index.
+    Bind(usize),
+    /// An input of the exposed operation, by index.
+    Input(usize),
+}
+
+/// An HTTP method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `PATCH`
+    Patch,
+    /// `DELETE`
+    Delete,
+    /// `HEAD`
+    Head,
+    /// `OPTIONS`
+    Options,
+}
+
+impl Method {
+    /// Every method, for parsing and hints.
+    pub const ALL: [Method; 7] = [
+        Self::Get,
+        Self::Post,
+        Self::Put,
+        Self::Patch,
+        Self::Delete,
+        Self::Head,
+        Self::Options,
+    ];
+
+    /// Returns the method as HTTP writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+            Self::Put => "PUT",
+            Self::Patch => "PATCH",
+            Self::Delete => "DELETE",
+            Self::Head => "HEAD",
+            Self::Options => "OPTIONS",
+        }
+    }
+
+    /// Parses a method name in any letter case.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|method| method.as_str().eq_ignore_ascii_case(text))
+    }
+}
+
+/// An operation of a consumed API.
+#[derive(Debug)]
+pub struct UpstreamOperation {
+    /// The resource's spec name.
+    pub resource: String,
+    /// The operation's spec name.
+    pub name: String,
+    /// The Rust name of the static and the client method.
+    pub rust_name: String,
+    /// The HTTP method.
+    pub method: Method,
+    /// The resource path as the spec writes it, for docs and listings.
+    pub path_text: String,
+    /// The path, split at its placeholders.
+    pub path: Vec<PathPart>,
+    /// The operation's parameters.
+    pub params: Vec<UpstreamParam>,
+    /// `label`.
+    pub label: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
+}
+
+/// A part of an upstream path.
+#[derive(Debug, PartialEq)]
+pub enum PathPart {
+    /// Literal text.
+    Literal(String),
+    /// A parameter, by index.
+    Param(usize),
+}
+
+/// Where a parameter travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    /// A path segment.
+    Path,
+    /// A query parameter.
+    Query,
+    /// A header.
+    Header,
+    /// The whole JSON body.
+    Body,
+    /// A field of a JSON object body.
+    BodyField,
+}
+
+/// A JSON type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonType {
+    /// `string`
+    String,
+    /// `number`
+    Number,
+    /// `integer`
+    Integer,
+    /// `boolean`
+    Boolean,
+    /// `object`
+    Object,
+    /// `array`
+    Array,
+}
+
+/// A parameter of a consumed operation.
+#[derive(Debug, Clone)]
+pub struct UpstreamParam {
+    /// The spec name, sent on the wire.
+    pub name: String,
+    /// The Rust name of the client method's argument.
+    pub rust_name: String,
+    /// Where it travels.
+    pub location: Location,
+    /// Its JSON type.
+    pub json_type: JsonType,
+    /// Whether the upstream requires it.
+    pub required: bool,
+    /// Its description.
+    pub description: Option<String>,
+}
+
+/// An input of an exposed operation or tool.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// The name callers use.
+    pub name: String,
+    /// Where a REST caller sends it.
+    pub location: Location,
+    /// Its JSON type.
+    pub json_type: JsonType,
+    /// Whether it is required.
+    pub required: bool,
+    /// Its description.
+    pub description: Option<String>,
+}
+
+/// Where one upstream parameter's value comes from.
+#[derive(Debug, PartialEq)]
+pub enum Argument {
+    /// Not sent.
+    Unbound,
+    /// An input, by index.
+    Input(usize),
+    /// A JSON literal, as JSON text.
+    Literal(String),
+    /// A rendered template.
+    Template(Vec<TemplatePart>),
+}
+
+/// A resolved call.
+#[derive(Debug)]
+pub struct Call {
+    /// The consumed API, by index.
+    pub api: usize,
+    /// The operation within it, by index.
+    pub operation: usize,
+    /// One argument per upstream parameter.
+    pub arguments: Vec<Argument>,
+}
+
+/// A REST adapter.
+#[derive(Debug)]
+pub struct RestAdapter {
+    /// The expose namespace.
+    pub namespace: String,
+    /// The Rust name of its static.
+    pub rust_name: String,
+    /// The bind address.
+    pub address: Option<String>,
+    /// The port.
+    pub port: u16,
+    /// The description.
+    pub description: Option<String>,
+    /// The operations.
+    pub operations: Vec<RestOperation>,
+}
+
+/// A REST operation.
+#[derive(Debug)]
+pub struct RestOperation {
+    /// The route.
+    pub route: String,
+    /// The method.
+    pub method: Method,
+    /// The spec name.
+    pub name: String,
+    /// The description.
+    pub description: Option<String>,
+    /// The inputs.
+    pub inputs: Vec<Input>,
+    /// The call.
+    pub call: Call,
+}
+
+/// An MCP adapter.
+#[derive(Debug)]
+pub struct McpAdapter {
+    /// The expose namespace.
+    pub namespace: String,
+    /// The Rust name of its static.
+    pub rust_name: String,
+    /// The bind address.
+    pub address: Option<String>,
+    /// The port.
+    pub port: u16,
+    /// The description.
+    pub description: Option<String>,
+    /// The tools.
+    pub tools: Vec<Tool>,
+}
+
+/// An MCP tool.
+#[derive(Debug)]
+pub struct Tool {
+    /// The tool name.
+    pub name: String,
+    /// The title.
+    pub title: Option<String>,
+    /// The description.
+    pub description: Option<String>,
+    /// The annotations.
+    pub hints: Hints,
+    /// The arguments.
+    pub inputs: Vec<Input>,
+    /// The call.
+    pub call: Call,
+}
+
+/// MCP tool annotations.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Hints {
+    /// `readOnlyHint`.
+    pub read_only: Option<bool>,
+    /// `destructiveHint`.
+    pub destructive: Option<bool>,
+    /// `idempotentHint`.
+    pub idempotent: Option<bool>,
+    /// `openWorldHint`.
+    pub open_world: Option<bool>,
+}

@@ -1,0 +1,546 @@
+//! The parse stage: a spec file's text to the [`model`](crate::model).
+//!
+//! Reading is lenient where the meaning is plain: an unknown field is a warning that
+//! points at it. A field the schema defines but this compiler does not implement yet is
+//! an error, since ignoring it would change what the capability does.
+
+use crate::diagnostic::Diagnostics;
+use crate::model::*;
+use crate::yaml::{self, Key, Node, Pos, Value};
+
+/// Parses a spec file's text, recording problems in `diagnostics`.
+///
+/// Returns `None` when the text is not YAML or not a capability at all.
+pub fn parse(text: &str, diagnostics: &mut Diagnostics) -> Option<Spec> {
+    let root = match yaml::parse(text) {
+        Ok(root) => root,
+        Err(error) => {
+            diagnostics
+                .error(error.pos, format!("invalid YAML: {}", error.message))
+                .hint("fix the YAML syntax at this position");
+            return None;
+        }
+    };
+    Reader { diagnostics }.spec(&root)
+}
+
+/// The fields of one mapping, tracking which ones were read so that the rest can be
+/// reported as unknown.
+struct Fields<'a> {
+    context: &'static str,
+    entries: &'a [(Key, Node)],
+    read: Vec<bool>,
+}
+
+impl<'a> Fields<'a> {
+    fn get(&mut self, name: &str) -> Option<&'a Node> {
+        let index = self.entries.iter().position(|(key, _)| key.name == name)?;
+        self.read[index] = true;
+        Some(&self.entries[index].1)
+    }
+
+    /// Marks fields as read that carry no meaning for the generated code.
+    fn ignore(&mut self, names: &[&str]) {
+        for name in names {
+            self.get(name);
+        }
+    }
+}
+
+struct Reader<'d> {
+    diagnostics: &'d mut Diagnostics,
+}
+
+impl Reader<'_> {
+    fn fields<'a>(&mut self, node: &'a Node, context: &'static str) -> Option<Fields<'a>> {
+        let Some(entries) = node.as_map() else {
+            self.diagnostics.error(
+                node.pos,
+                format!("{context} must be a mapping, found {}", node.kind()),
+            );
+            return None;
+        };
+        Some(Fields {
+            context,
+            entries,
+            read: vec![false; entries.len()],
+        })
+    }
+
+    /// Warns about every field that was not read.
+    fn finish(&mut self, fields: Fields<'_>) {
+        for ((key, _), read) in fields.entries.iter().zip(fields.read) {
+            if !read {
+                self.diagnostics
+                    .warning(
+                        key.pos,
+                        format!(
+                            "unknown field `{}` in {}, ignored",
+                            key.name, fields.context
+                        ),
+                    )
+                    .hint("check the spelling against the Naftiko schema");
+            }
+        }
+    }
+
+    /// Rejects schema fields that this compiler cannot honour yet.
+    fn unsupported(&mut self, fields: &mut Fields<'_>, names: &[&str]) {
+        for name in names {
+            if let Some(node) = fields.get(name) {
+                self.diagnostics
+                    .error(
+                        node.pos,
+                        format!("`{name}` in {} is not yet supported", fields.context),
+                    )
+                    .hint("remove it, or see the README's list of unsupported features");
+            }
+        }
+    }
+
+    fn text(&mut self, fields: &mut Fields<'_>, name: &str) -> Option<Text> {
+        let node = fields.get(name)?;
+        self.text_of(node, name)
+    }
+
+    fn text_of(&mut self, node: &Node, name: &str) -> Option<Text> {
+        let value = match &node.value {
+            Value::String(text) => text.clone(),
+            Value::Number(number) => number.to_string(),
+            Value::Bool(flag) => flag.to_string(),
+            Value::Null => return None,
+            Value::Seq(_) | Value::Map(_) => {
+                self.diagnostics.error(
+                    node.pos,
+                    format!("`{name}` must be a string, found {}", node.kind()),
+                );
+                return None;
+            }
+        };
+        Some(Text {
+            pos: node.pos,
+            value,
+        })
+    }
+
+    fn required_text(&mut self, fields: &mut Fields<'_>, pos: Pos, name: &str) -> Option<Text> {
+        let text = self.text(fields, name);
+        if text.is_none() {
+            self.diagnostics
+                .error(pos, format!("{} has no `{name}`", fields.context))
+                .hint(format!("add a `{name}` field"));
+        }
+        text
+    }
+
+    fn flag(&mut self, fields: &mut Fields<'_>, name: &str) -> Option<bool> {
+        let node = fields.get(name)?;
+        match &node.value {
+            Value::Bool(flag) => Some(*flag),
+            Value::String(text) if text == "true" || text == "false" => Some(text == "true"),
+            Value::Null => None,
+            _ => {
+                self.diagnostics.error(
+                    node.pos,
+                    format!("`{name}` must be true or false, found {}", node.kind()),
+                );
+                None
+            }
+        }
+    }
+
+    fn integer(&mut self, fields: &mut Fields<'_>, name: &str) -> Option<(Pos, i64)> {
+        let node = fields.get(name)?;
+        let value = match &node.value {
+            Value::Number(yaml::Number::Integer(n)) => Some(*n),
+            Value::String(text) => text.trim().parse().ok(),
+            _ => None,
+        };
+        if value.is_none() {
+            self.diagnostics.error(
+                node.pos,
+                format!("`{name}` must be a whole number, found {}", node.kind()),
+            );
+        }
+        value.map(|value| (node.pos, value))
+    }
+
+    /// Reads a list field, calling `item` on each entry; a missing field is an empty list.
+    fn list<T>(
+        &mut self,
+        fields: &mut Fields<'_>,
+        name: &str,
+        mut item: impl FnMut(&mut Self, &Node) -> Option<T>,
+    ) -> Vec<T> {
+        let Some(node) = fields.get(name) else {
+            return Vec::new();
+        };
+        match &node.value {
+            Value::Seq(items) => items.iter().filter_map(|n| item(self, n)).collect(),
+            Value::Null => Vec::new(),
+            _ => {
+                self.diagnostics.error(
+                    node.pos,
+                    format!("`{name}` must be a list, found {}", node.kind()),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    fn spec(&mut self, root: &Node) -> Option<Spec> {
+        let mut fields = self.fields(root, "the spec")?;
+        let version = self.text(&mut fields, "naftiko");
+        let Some(capability) = fields.get("capability") else {
+            self.diagnostics
+                .error(root.pos, "not a Naftiko capability: no `capability` field")
+                .hint("a capability spec has `naftiko`, `info` and `capability` at the top level");
+            return None;
+        };
+        if version.is_none() {
+            self.diagnostics
+                .warning(root.pos, "no `naftiko` schema version; read as the latest")
+                .hint("add `naftiko: 1.0.0-alpha2` or the version the spec was written for");
+        }
+
+        let (label, description) = self.info(&mut fields);
+        let binds = self.list(&mut fields, "binds", Self::bind);
+        self.finish(fields);
+
+        let mut capability = self.fields(capability, "`capability`")?;
+        let consumes = self.list(&mut capability, "consumes", Self::consumes);
+        let exposes = self.list(&mut capability, "exposes", Self::expose);
+        self.unsupported(&mut capability, &["aggregates"]);
+        self.finish(capability);
+
+        Some(Spec {
+            version,
+            label,
+            description,
+            binds,
+            consumes,
+            exposes,
+        })
+    }
+
+    fn info(&mut self, fields: &mut Fields<'_>) -> (Option<Text>, Option<Text>) {
+        let Some(node) = fields.get("info") else {
+            return (None, None);
+        };
+        let Some(mut info) = self.fields(node, "`info`") else {
+            return (None, None);
+        };
+        let label = self.text(&mut info, "label");
+        let description = self.text(&mut info, "description");
+        info.ignore(&[
+            "name",
+            "title",
+            "tags",
+            "created",
+            "modified",
+            "stakeholders",
+        ]);
+        self.finish(info);
+        (label, description)
+    }
+
+    fn bind(&mut self, node: &Node) -> Option<Bind> {
+        let mut fields = self.fields(node, "a `binds` entry")?;
+        let namespace = self.required_text(&mut fields, node.pos, "namespace");
+        let location = self.text(&mut fields, "location");
+        fields.ignore(&["description"]);
+        let mut keys = Vec::new();
+        if let Some(keys_node) = fields.get("keys")
+            && let Some(mut key_fields) = self.fields(keys_node, "`keys`")
+        {
+            for (key, value) in key_fields.entries {
+                if let Some(value) = self.text_of(value, &key.name) {
+                    let key = Text {
+                        pos: key.pos,
+                        value: key.name.clone(),
+                    };
+                    keys.push((key, value));
+                }
+            }
+            key_fields.read.fill(true);
+            self.finish(key_fields);
+        }
+        self.finish(fields);
+        Some(Bind {
+            pos: node.pos,
+            namespace: namespace?,
+            location,
+            keys,
+        })
+    }
+
+    fn consumes(&mut self, node: &Node) -> Option<Consumes> {
+        let mut fields = self.fields(node, "a `consumes` entry")?;
+        self.unsupported(&mut fields, &["import", "location"]);
+        let kind = self.text(&mut fields, "type");
+        if let Some(kind) = &kind
+            && kind.value != "http"
+        {
+            self.diagnostics
+                .error(
+                    kind.pos,
+                    format!("consumes type `{}` is not supported", kind.value),
+                )
+                .hint("only `type: http` can be consumed");
+        }
+        let namespace = self.required_text(&mut fields, node.pos, "namespace");
+        let base_uri = self.required_text(&mut fields, node.pos, "baseUri");
+        let description = self.text(&mut fields, "description");
+        let input_parameters = self.list(&mut fields, "inputParameters", Self::parameter);
+        let authentication = match fields.get("authentication") {
+            Some(auth) => self.authentication(auth),
+            None => None,
+        };
+        let resources = self.list(&mut fields, "resources", Self::resource);
+        fields.ignore(&["label", "name"]);
+        self.finish(fields);
+        Some(Consumes {
+            pos: node.pos,
+            namespace: namespace?,
+            base_uri: base_uri?,
+            description,
+            input_parameters,
+            authentication,
+            resources,
+        })
+    }
+
+    fn authentication(&mut self, node: &Node) -> Option<Authentication> {
+        let mut fields = self.fields(node, "`authentication`")?;
+        let kind = self.required_text(&mut fields, node.pos, "type")?;
+        let token = self.text(&mut fields, "token");
+        self.unsupported(
+            &mut fields,
+            &["key", "value", "placement", "username", "password"],
+        );
+        self.finish(fields);
+        Some(Authentication {
+            pos: node.pos,
+            kind,
+            token,
+        })
+    }
+
+    fn resource(&mut self, node: &Node) -> Option<Resource> {
+        let mut fields = self.fields(node, "a consumed resource")?;
+        let name = self.required_text(&mut fields, node.pos, "name");
+        let path = self.required_text(&mut fields, node.pos, "path");
+        let input_parameters = self.list(&mut fields, "inputParameters", Self::parameter);
+        let operations = self.list(&mut fields, "operations", Self::operation);
+        fields.ignore(&["label", "description"]);
+        self.finish(fields);
+        Some(Resource {
+            pos: node.pos,
+            name: name?,
+            path: path?,
+            input_parameters,
+            operations,
+        })
+    }
+
+    fn operation(&mut self, node: &Node) -> Option<Operation> {
+        let mut fields = self.fields(node, "a consumed operation")?;
+        let name = self.required_text(&mut fields, node.pos, "name");
+        let method = self.required_text(&mut fields, node.pos, "method");
+        let label = self.text(&mut fields, "label");
+        let description = self.text(&mut fields, "description");
+        let input_parameters = self.list(&mut fields, "inputParameters", Self::parameter);
+        let output_raw_format = self.text(&mut fields, "outputRawFormat");
+        // The consumed side's output projection matters only to orchestrated steps;
+        // a direct call hands the whole body to the exposed operation's outputs.
+        fields.ignore(&["outputParameters", "outputSchema"]);
+        self.unsupported(&mut fields, &["body"]);
+        self.finish(fields);
+        Some(Operation {
+            pos: node.pos,
+            name: name?,
+            method: method?,
+            label,
+            description,
+            input_parameters,
+            output_raw_format,
+        })
+    }
+
+    fn parameter(&mut self, node: &Node) -> Option<Parameter> {
+        let mut fields = self.fields(node, "an input parameter")?;
+        let name = self.required_text(&mut fields, node.pos, "name");
+        let location = self.text(&mut fields, "in");
+        let json_type = self.text(&mut fields, "type");
+        let description = self.text(&mut fields, "description");
+        let required = self.flag(&mut fields, "required");
+        self.unsupported(&mut fields, &["value", "const"]);
+        fields.ignore(&["label", "example", "format"]);
+        self.finish(fields);
+        Some(Parameter {
+            pos: node.pos,
+            name: name?,
+            location,
+            json_type,
+            description,
+            required,
+        })
+    }
+
+    fn output_parameter(&mut self, node: &Node) -> Option<OutputParameter> {
+        let mut fields = self.fields(node, "an output parameter")?;
+        let mapping = match self.text(&mut fields, "mapping") {
+            Some(mapping) => Some(mapping),
+            None => self.text(&mut fields, "value"),
+        };
+        fields.ignore(&["type", "name", "description"]);
+        self.unsupported(&mut fields, &["properties", "items"]);
+        self.finish(fields);
+        Some(OutputParameter {
+            pos: node.pos,
+            mapping,
+        })
+    }
+
+    fn expose(&mut self, node: &Node) -> Option<Expose> {
+        let mut fields = self.fields(node, "an `exposes` entry")?;
+        let kind = self.required_text(&mut fields, node.pos, "type")?;
+        let expose = match kind.value.as_str() {
+            "rest" => Expose::Rest(self.rest(node.pos, &mut fields)?),
+            "mcp" => Expose::Mcp(self.mcp(node.pos, &mut fields)?),
+            other => {
+                self.diagnostics
+                    .error(
+                        kind.pos,
+                        format!("exposes type `{other}` is not yet supported"),
+                    )
+                    .hint("`rest` and `mcp` adapters are supported");
+                return None;
+            }
+        };
+        self.finish(fields);
+        Some(expose)
+    }
+
+    fn rest(&mut self, pos: Pos, fields: &mut Fields<'_>) -> Option<RestExpose> {
+        let namespace = self.required_text(fields, pos, "namespace");
+        let address = self.text(fields, "address");
+        let port = self.integer(fields, "port");
+        let description = self.text(fields, "description");
+        let resources = self.list(fields, "resources", Self::rest_resource);
+        self.unsupported(fields, &["authentication"]);
+        fields.ignore(&["label", "name"]);
+        Some(RestExpose {
+            pos,
+            namespace: namespace?,
+            address,
+            port,
+            description,
+            resources,
+        })
+    }
+
+    fn rest_resource(&mut self, node: &Node) -> Option<RestResource> {
+        let mut fields = self.fields(node, "a REST resource")?;
+        let path = self.required_text(&mut fields, node.pos, "path");
+        let input_parameters = self.list(&mut fields, "inputParameters", Self::parameter);
+        let operations = self.list(&mut fields, "operations", Self::exposed_operation);
+        self.unsupported(&mut fields, &["forward"]);
+        fields.ignore(&["name", "label", "description"]);
+        self.finish(fields);
+        Some(RestResource {
+            pos: node.pos,
+            path: path?,
+            input_parameters,
+            operations,
+        })
+    }
+
+    fn mcp(&mut self, pos: Pos, fields: &mut Fields<'_>) -> Option<McpExpose> {
+        let namespace = self.required_text(fields, pos, "namespace");
+        let address = self.text(fields, "address");
+        let port = self.integer(fields, "port");
+        let transport = self.text(fields, "transport");
+        let description = self.text(fields, "description");
+        let tools = self.list(fields, "tools", Self::exposed_operation);
+        self.unsupported(fields, &["resources", "prompts", "authentication"]);
+        fields.ignore(&["label", "name"]);
+        Some(McpExpose {
+            pos,
+            namespace: namespace?,
+            address,
+            port,
+            transport,
+            description,
+            tools,
+        })
+    }
+
+    fn exposed_operation(&mut self, node: &Node) -> Option<ExposedOperation> {
+        let mut fields = self.fields(node, "an exposed operation")?;
+        let name = self.text(&mut fields, "name");
+        let method = self.text(&mut fields, "method");
+        let label = self.text(&mut fields, "label");
+        let description = self.text(&mut fields, "description");
+        let call = self.text(&mut fields, "call");
+        let with = self.with(&mut fields);
+        let input_parameters = self.list(&mut fields, "inputParameters", Self::parameter);
+        let output_parameters = self.list(&mut fields, "outputParameters", Self::output_parameter);
+        let hints = self.hints(&mut fields);
+        self.unsupported(&mut fields, &["steps", "mappings", "ref"]);
+        fields.ignore(&["title"]);
+        self.finish(fields);
+        Some(ExposedOperation {
+            pos: node.pos,
+            name,
+            method,
+            label,
+            description,
+            call,
+            with,
+            input_parameters,
+            output_parameters,
+            hints,
+        })
+    }
+
+    fn with(&mut self, fields: &mut Fields<'_>) -> Vec<(Text, Node)> {
+        let Some(node) = fields.get("with") else {
+            return Vec::new();
+        };
+        let Some(entries) = node.as_map() else {
+            self.diagnostics.error(
+                node.pos,
+                format!("`with` must be a mapping, found {}", node.kind()),
+            );
+            return Vec::new();
+        };
+        entries
+            .iter()
+            .map(|(key, value)| {
+                let key = Text {
+                    pos: key.pos,
+                    value: key.name.clone(),
+                };
+                (key, value.clone())
+            })
+            .collect()
+    }
+
+    fn hints(&mut self, fields: &mut Fields<'_>) -> Hints {
+        let Some(node) = fields.get("hints") else {
+            return Hints::default();
+        };
+        let Some(mut hints) = self.fields(node, "`hints`") else {
+            return Hints::default();
+        };
+        let result = Hints {
+            read_only: self.flag(&mut hints, "readOnly"),
+            destructive: self.flag(&mut hints, "destructive"),
+            idempotent: self.flag(&mut hints, "idempotent"),
+            open_world: self.flag(&mut hints, "openWorld"),
+        };
+        self.finish(hints);
+        result
+    }
+}
