@@ -2,9 +2,9 @@
 //!
 //! [`router`] turns one [`McpAdapter`] into an axum router that serves MCP at `/mcp` and at
 //! `/`. The tool table is built once per adapter from the static [`McpTool`] descriptors. Each
-//! `tools/call` checks the arguments, calls the consumed operation through [`invoke_declared`] and turns
-//! the upstream response into a tool result. The server keeps no per-session state, so any
-//! replica behind a load balancer can answer any request.
+//! `tools/call` checks the arguments, calls the consumed operation through
+//! [`invoke_declared`] and turns the upstream response into a tool result. The server keeps no
+//! per-session state, so any replica behind a load balancer can serve any request.
 
 use std::borrow::Cow;
 use std::future::Future;
@@ -472,5 +472,64 @@ impl ServerHandler for McpServer {
         }
         let call = ToolCallContext::new(self, request, context);
         self.state.router.call(call).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::descriptor::{JsonType, ParamLocation};
+
+    #[test]
+    fn json_media_types() {
+        assert!(is_json_media_type("application/json"));
+        assert!(is_json_media_type("Application/JSON; charset=utf-8"));
+        assert!(is_json_media_type("application/problem+json"));
+        assert!(!is_json_media_type("text/plain"));
+        assert!(!is_json_media_type("text/html; charset=utf-8"));
+    }
+
+    #[test]
+    fn status_with_reason_phrase() {
+        assert_eq!(describe_status(404), "404 (Not Found)");
+        assert_eq!(describe_status(204), "204 (No Content)");
+        assert_eq!(describe_status(599), "599");
+    }
+
+    #[test]
+    fn error_body_excerpt_truncates() {
+        assert_eq!(error_body_excerpt(b"short"), "short");
+
+        let long = vec![b'x'; MAX_ERROR_BODY_BYTES + 10];
+        let excerpt = error_body_excerpt(&long);
+        assert!(excerpt.starts_with(&"x".repeat(MAX_ERROR_BODY_BYTES)));
+        let total = MAX_ERROR_BODY_BYTES + 10;
+        assert!(excerpt.ends_with(&format!(" [truncated, {total} bytes in all]")));
+    }
+
+    #[test]
+    fn input_schema_without_required_inputs() {
+        static INPUTS: &[Input] = &[Input {
+            name: "page",
+            location: ParamLocation::Query,
+            json_type: JsonType::Integer,
+            required: false,
+            description: None,
+        }];
+        let schema = Value::Object(input_schema(INPUTS).as_ref().clone());
+        let expected = json!({"type": "object", "properties": {"page": {"type": "integer"}}});
+        assert_eq!(schema, expected);
+    }
+
+    #[test]
+    fn empty_hints_give_no_annotations() {
+        assert_eq!(annotations(&ToolHints::default()), None);
+        let hints = ToolHints {
+            read_only: Some(true),
+            ..ToolHints::default()
+        };
+        let annotations = annotations(&hints).expect("one hint gives annotations");
+        assert_eq!(annotations.read_only_hint, Some(true));
+        assert_eq!(annotations.destructive_hint, None);
     }
 }

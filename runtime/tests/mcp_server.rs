@@ -33,9 +33,12 @@ type Client = RunningService<RoleClient, ClientConfig>;
 
 /// Builds a context whose consumed API sends to `base_uri`, with [`TOKEN`] as the secret.
 fn context_for(base_uri: &str) -> CapabilityContext {
+    context_with_timeout(base_uri, Duration::from_secs(5))
+}
+
+fn context_with_timeout(base_uri: &str, timeout: Duration) -> CapabilityContext {
     let binds = BindValues::from_values(vec![Secret::new(TOKEN)]);
-    let http = upstream::http_client(Duration::from_secs(5), Duration::from_secs(5))
-        .expect("builds the upstream HTTP client");
+    let http = upstream::http_client(timeout, timeout).expect("builds the upstream HTTP client");
     let base_uris = BTreeMap::from([(CONSUMES_NAMESPACE.to_owned(), base_uri.to_owned())]);
     CapabilityContext::new(&common::CAPABILITY, binds, http, &base_uris)
 }
@@ -352,6 +355,23 @@ async fn dead_upstream_is_tool_error() {
     assert!(text.contains(operation), "{text}");
     assert!(!text.contains(TOKEN), "{text}");
     assert!(!text.contains(&base_uri), "{text}");
+}
+
+#[tokio::test]
+async fn slow_upstream_is_tool_error() {
+    let upstream = FakeUpstream::start().await;
+    upstream.reply_with(Reply {
+        delay: Duration::from_secs(2),
+        ..Reply::json(200, "{}")
+    });
+    let context = context_with_timeout(&upstream.base_uri, Duration::from_millis(200));
+    let server = serve(mcp::router(&MCP_ADAPTER, Arc::new(context))).await;
+    let client = connect(&format!("{server}/mcp")).await;
+
+    let arguments = json!({"org_name": "acme", "access_token_id": "tok-1"});
+    let result = call(&client, "get-access-token", arguments).await;
+    assert!(is_error(&result), "{result:?}");
+    assert!(text_of(&result).contains("timed out"), "{result:?}");
 }
 
 #[tokio::test]
