@@ -1,1 +1,491 @@
-//! Scaffold.
+//! Start-up: resolving binds, binding every adapter's listener, serving until shutdown,
+//! and listing what a binary serves.
+
+use std::collections::BTreeMap;
+use std::env::VarError;
+use std::fmt;
+use std::io::{self, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::descriptor::{Capability, PathPart, UpstreamOperation};
+use crate::invoke::CapabilityContext;
+use crate::mcp::{self, AllowedHosts};
+use crate::rest;
+use crate::secret::{BindError, BindValues};
+use crate::upstream::{self, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+
+/// The address adapters bind to when neither the spec nor `--address` names one.
+pub const DEFAULT_ADDRESS: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+/// Command-line overrides of the specs' addresses, ports and base URIs.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// The address every adapter binds to, instead of the spec's or `127.0.0.1`.
+    pub address: Option<IpAddr>,
+    /// Ports by expose namespace, instead of the spec's.
+    pub ports: BTreeMap<String, u16>,
+    /// Base URIs by consumes namespace, instead of the spec's.
+    pub base_uris: BTreeMap<String, String>,
+}
+
+/// A failure to start or keep serving.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// A bind variable is missing.
+    #[error(transparent)]
+    Bind(#[from] BindError),
+    /// `--port` names no exposed adapter.
+    #[error(
+        "--port names `{namespace}`, which is not an exposed adapter; expected one of: {known}"
+    )]
+    UnknownAdapter {
+        /// The namespace given.
+        namespace: String,
+        /// The expose namespaces, comma-separated.
+        known: String,
+    },
+    /// `--base-uri` names no consumed API.
+    #[error(
+        "--base-uri names `{namespace}`, which is not a consumed API; expected one of: {known}"
+    )]
+    UnknownApi {
+        /// The namespace given.
+        namespace: String,
+        /// The consumes namespaces, comma-separated.
+        known: String,
+    },
+    /// A `--base-uri` value is not an absolute `http` or `https` URL.
+    #[error("invalid --base-uri for `{namespace}`: {reason}")]
+    InvalidBaseUri {
+        /// The consumes namespace.
+        namespace: String,
+        /// The problem with the value.
+        reason: String,
+    },
+    /// The shared HTTP client could not be built.
+    #[error("failed to build the HTTP client: {0}")]
+    HttpClient(#[source] reqwest::Error),
+    /// An adapter's listener could not be bound.
+    #[error("failed to listen on {address} for {kind} adapter `{namespace}`: {source}")]
+    Listen {
+        /// `rest` or `mcp`.
+        kind: AdapterKind,
+        /// The expose namespace.
+        namespace: &'static str,
+        /// The `host:port` that could not be bound.
+        address: String,
+        /// The socket error.
+        #[source]
+        source: io::Error,
+    },
+    /// A running adapter stopped with an error.
+    #[error("{kind} adapter `{namespace}` stopped: {reason}")]
+    Stopped {
+        /// `rest` or `mcp`.
+        kind: AdapterKind,
+        /// The expose namespace.
+        namespace: &'static str,
+        /// The server error.
+        reason: String,
+    },
+}
+
+/// The kind of an exposed adapter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdapterKind {
+    /// A REST adapter.
+    Rest,
+    /// An MCP adapter over Streamable HTTP.
+    Mcp,
+}
+
+impl fmt::Display for AdapterKind {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(match self {
+            Self::Rest => "rest",
+            Self::Mcp => "mcp",
+        })
+    }
+}
+
+/// A bound adapter listener.
+#[derive(Debug, Clone)]
+pub struct Listener {
+    /// The adapter's kind.
+    pub kind: AdapterKind,
+    /// The expose namespace.
+    pub namespace: &'static str,
+    /// The bound address, with the port chosen by the system when `0` was requested.
+    pub address: SocketAddr,
+}
+
+impl Listener {
+    /// Returns the URL callers use: the server root for REST, `/mcp` for MCP.
+    pub fn url(&self) -> String {
+        match self.kind {
+            AdapterKind::Rest => format!("http://{}", self.address),
+            AdapterKind::Mcp => format!("http://{}/mcp", self.address),
+        }
+    }
+}
+
+impl fmt::Display for Listener {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            formatter,
+            "{} {} listening on {}",
+            self.kind,
+            self.namespace,
+            self.url()
+        )
+    }
+}
+
+/// Running adapters, started by [`start`].
+pub struct Server {
+    listeners: Vec<Listener>,
+    tasks: JoinSet<Result<(), ServeError>>,
+    shutdown: CancellationToken,
+}
+
+impl Server {
+    /// Returns every bound listener, in start-up order.
+    pub fn listeners(&self) -> &[Listener] {
+        &self.listeners
+    }
+
+    /// Returns the token that stops every adapter when cancelled.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Waits until every adapter has stopped. The first adapter error stops the others
+    /// and is returned.
+    pub async fn wait(mut self) -> Result<(), ServeError> {
+        let mut first_error = None;
+        while let Some(joined) = self.tasks.join_next().await {
+            let result = joined.unwrap_or_else(|error| {
+                Err(ServeError::Stopped {
+                    kind: AdapterKind::Rest,
+                    namespace: "unknown",
+                    reason: format!("the server task failed: {error}"),
+                })
+            });
+            if let Err(error) = result {
+                tracing::error!(%error, "adapter stopped");
+                self.shutdown.cancel();
+                first_error.get_or_insert(error);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+}
+
+/// Serves every adapter of `capabilities` until Ctrl-C or SIGTERM, printing one line
+/// per listener to stderr.
+pub async fn serve(
+    capabilities: &'static [&'static Capability],
+    options: ServeOptions,
+) -> Result<(), ServeError> {
+    let server = start(capabilities, &options, |name| std::env::var(name)).await?;
+    for listener in server.listeners() {
+        eprintln!("{listener}");
+    }
+    let shutdown = server.shutdown_token();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutdown requested, stopping adapters");
+        shutdown.cancel();
+    });
+    server.wait().await
+}
+
+/// Checks `options`, resolves bind variables through `env` (which behaves like
+/// [`std::env::var`]), binds every adapter's listener and starts serving.
+///
+/// Nothing is served unless every listener binds.
+pub async fn start(
+    capabilities: &'static [&'static Capability],
+    options: &ServeOptions,
+    env: impl Fn(&str) -> Result<String, VarError>,
+) -> Result<Server, ServeError> {
+    check_options(capabilities, options)?;
+
+    let mut binds = Vec::with_capacity(capabilities.len());
+    for capability in capabilities {
+        binds.push(BindValues::resolve(capability, &env)?);
+    }
+    let http = upstream::http_client(DEFAULT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT)
+        .map_err(ServeError::HttpClient)?;
+
+    let mut listeners = Vec::new();
+    let mut routers = Vec::new();
+    for (capability, binds) in capabilities.iter().copied().zip(binds) {
+        let context = Arc::new(CapabilityContext::new(
+            capability,
+            binds,
+            http.clone(),
+            &options.base_uris,
+        ));
+        for adapter in capability.rest {
+            let (listener, address) = bind(
+                AdapterKind::Rest,
+                adapter.namespace,
+                adapter.address,
+                adapter.port,
+                options,
+            )
+            .await?;
+            let router = rest::router(adapter, Arc::clone(&context));
+            listeners.push(Listener {
+                kind: AdapterKind::Rest,
+                namespace: adapter.namespace,
+                address,
+            });
+            routers.push((listener, router));
+        }
+        for adapter in capability.mcp {
+            let (listener, address) = bind(
+                AdapterKind::Mcp,
+                adapter.namespace,
+                adapter.address,
+                adapter.port,
+                options,
+            )
+            .await?;
+            let allowed_hosts = AllowedHosts::for_bind_address(address.ip());
+            let router =
+                mcp::router_with_allowed_hosts(adapter, Arc::clone(&context), allowed_hosts);
+            listeners.push(Listener {
+                kind: AdapterKind::Mcp,
+                namespace: adapter.namespace,
+                address,
+            });
+            routers.push((listener, router));
+        }
+    }
+
+    let shutdown = CancellationToken::new();
+    let mut tasks = JoinSet::new();
+    for ((listener, router), info) in routers.into_iter().zip(&listeners) {
+        let stopped = shutdown.clone().cancelled_owned();
+        let kind = info.kind;
+        let namespace = info.namespace;
+        tasks.spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(stopped)
+                .await
+                .map_err(|error| ServeError::Stopped {
+                    kind,
+                    namespace,
+                    reason: error.to_string(),
+                })
+        });
+    }
+    Ok(Server {
+        listeners,
+        tasks,
+        shutdown,
+    })
+}
+
+/// Checks that every override names an existing namespace and every base URI is usable.
+fn check_options(
+    capabilities: &'static [&'static Capability],
+    options: &ServeOptions,
+) -> Result<(), ServeError> {
+    let exposed: Vec<&str> = capabilities
+        .iter()
+        .flat_map(|capability| {
+            let rest = capability.rest.iter().map(|adapter| adapter.namespace);
+            let mcp = capability.mcp.iter().map(|adapter| adapter.namespace);
+            rest.chain(mcp)
+        })
+        .collect();
+    for namespace in options.ports.keys() {
+        if !exposed.contains(&namespace.as_str()) {
+            return Err(ServeError::UnknownAdapter {
+                namespace: namespace.clone(),
+                known: exposed.join(", "),
+            });
+        }
+    }
+
+    let consumed: Vec<&str> = capabilities
+        .iter()
+        .flat_map(|capability| capability.consumes.iter().map(|api| api.namespace))
+        .collect();
+    for (namespace, uri) in &options.base_uris {
+        if !consumed.contains(&namespace.as_str()) {
+            return Err(ServeError::UnknownApi {
+                namespace: namespace.clone(),
+                known: consumed.join(", "),
+            });
+        }
+        let invalid = |reason: String| ServeError::InvalidBaseUri {
+            namespace: namespace.clone(),
+            reason,
+        };
+        let url = reqwest::Url::parse(uri).map_err(|error| invalid(format!("`{uri}`: {error}")))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(invalid(format!("`{uri}` is not an http or https URL")));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(invalid(format!(
+                "`{uri}` must not have a query or fragment"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Binds the listener of one adapter: `--address`, else the spec's address, else
+/// [`DEFAULT_ADDRESS`], on `--port` or the spec's port.
+async fn bind(
+    kind: AdapterKind,
+    namespace: &'static str,
+    spec_address: Option<&'static str>,
+    spec_port: u16,
+    options: &ServeOptions,
+) -> Result<(TcpListener, SocketAddr), ServeError> {
+    let port = options.ports.get(namespace).copied().unwrap_or(spec_port);
+    let host = match (options.address, spec_address) {
+        (Some(address), _) => address.to_string(),
+        (None, Some(address)) => address.to_owned(),
+        (None, None) => DEFAULT_ADDRESS.to_string(),
+    };
+    let listen_error = |source: io::Error| ServeError::Listen {
+        kind,
+        namespace,
+        address: host_port(&host, port),
+        source,
+    };
+    let listener = TcpListener::bind((host.as_str(), port))
+        .await
+        .map_err(listen_error)?;
+    let address = listener.local_addr().map_err(listen_error)?;
+    Ok((listener, address))
+}
+
+/// Returns `host:port`, with an IPv6 address in brackets.
+fn host_port(host: &str, port: u16) -> String {
+    match host.parse::<IpAddr>() {
+        Ok(IpAddr::V6(address)) => format!("[{address}]:{port}"),
+        _ => format!("{host}:{port}"),
+    }
+}
+
+/// Completes on Ctrl-C, or on SIGTERM on Unix.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "failed to listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "failed to listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
+
+/// Writes every capability with its consumed APIs, its adapters and their addresses as
+/// the specs declare them, each REST route and MCP tool with the upstream operation it
+/// calls.
+pub fn list(capabilities: &[&Capability], out: &mut impl Write) -> io::Result<()> {
+    for capability in capabilities {
+        writeln!(
+            out,
+            "capability {} ({})",
+            capability.name, capability.spec_file
+        )?;
+        for api in capability.consumes {
+            writeln!(out, "  consumes {} at {}", api.namespace, api.base_uri)?;
+        }
+        for adapter in capability.rest {
+            let address = spec_address(adapter.address, adapter.port);
+            writeln!(out, "  rest {} on http://{address}", adapter.namespace)?;
+            for operation in adapter.operations {
+                writeln!(
+                    out,
+                    "    {} {} -> {}",
+                    operation.method.as_str(),
+                    operation.route,
+                    describe_upstream(operation.call.operation)
+                )?;
+            }
+        }
+        for adapter in capability.mcp {
+            let address = spec_address(adapter.address, adapter.port);
+            writeln!(out, "  mcp {} on http://{address}/mcp", adapter.namespace)?;
+            for tool in adapter.tools {
+                writeln!(
+                    out,
+                    "    tool {} -> {}",
+                    tool.name,
+                    describe_upstream(tool.call.operation)
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn spec_address(address: Option<&str>, port: u16) -> String {
+    let host = address.map_or_else(|| DEFAULT_ADDRESS.to_string(), str::to_owned);
+    host_port(&host, port)
+}
+
+/// Returns `namespace.resource.operation (METHOD /path/{param})`.
+fn describe_upstream(operation: &UpstreamOperation) -> String {
+    let mut path = String::new();
+    for part in operation.path {
+        match part {
+            PathPart::Literal(text) => path.push_str(text),
+            PathPart::Param(index) => {
+                let name = operation.params.get(*index).map_or("?", |param| param.name);
+                path.push('{');
+                path.push_str(name);
+                path.push('}');
+            }
+        }
+    }
+    format!(
+        "{} ({} {path})",
+        upstream::operation_id(operation),
+        operation.method.as_str()
+    )
+}
+
+/// Sends `tracing` output to stderr, filtered by `RUST_LOG` (default `info`).
+///
+/// Does nothing when a global subscriber is already set.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .try_init();
+}
