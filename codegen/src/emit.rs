@@ -77,12 +77,14 @@ pub fn capability(capability: &Capability) -> String {
 pub fn index(capabilities: &[(Capability, String)]) -> String {
     let modules = capabilities.iter().map(|(capability, file)| {
         let module = format_ident!("{}", capability.module);
-        let mut text = format!("Capability `{}`", capability.name);
+        let mut docs = doc_text(&format!(
+            "Capability `{}`, compiled from `{}`.",
+            capability.name, capability.spec_file
+        ));
         if let Some(label) = &capability.label {
-            text.push_str(&format!(": {label}"));
+            docs.extend(doc(""));
+            docs.extend(doc(label));
         }
-        text.push_str(&format!(", compiled from `{}`.", capability.spec_file));
-        let mut docs = doc_text(&text);
         if let Some(description) = &capability.description {
             docs.extend(doc(""));
             docs.extend(doc(description));
