@@ -238,7 +238,7 @@ fn api_module(api: &Api, module: &str) -> TokenStream {
             }
 
             impl Client {
-                /// Creates a client that sends through `context`, which holds the
+                /// Creates a client that sends through `context`, which contains the
                 /// capability's bind variables and HTTP client.
                 pub fn new(context: ::std::sync::Arc<rt::CapabilityContext>) -> Self {
                     Self { context }
@@ -342,7 +342,7 @@ fn client_method(op: &UpstreamOperation) -> TokenStream {
     }
 }
 
-/// The Rust type of a client argument: borrowed where the value is copied anyway.
+/// Returns the Rust type of a client argument, borrowed where the value is copied anyway.
 fn rust_type(param: &UpstreamParam) -> TokenStream {
     let ty = match param.json_type {
         JsonType::String => quote!(&str),

@@ -85,7 +85,7 @@ struct Resolver<'d> {
     binds: Vec<BindVariable>,
 }
 
-/// What the exposed side knows when a `call` names an ambiguous operation.
+/// The facts about the calling operation that can narrow an ambiguous `call`.
 struct CallSite<'a> {
     method: Option<Method>,
     route_params: Option<&'a [String]>,
@@ -93,7 +93,7 @@ struct CallSite<'a> {
     label: Option<&'a str>,
 }
 
-/// Which adapter an exposed operation belongs to, for references such as `rest.x`.
+/// The adapter an exposed operation belongs to, for references such as `rest.x`.
 #[derive(Clone, Copy)]
 struct AdapterKind<'a> {
     is_rest: bool,
@@ -677,7 +677,7 @@ impl Resolver<'_> {
             }
             let input = Input {
                 json_type: self.json_type(parameter.json_type.as_ref()),
-                // MCP arguments are required unless marked optional, as the schema says;
+                // The Naftiko schema makes MCP arguments required unless marked optional.
                 // REST query and header inputs are optional unless marked required.
                 required: location == Location::Path || parameter.required.unwrap_or(!kind.is_rest),
                 description: parameter.description.as_ref().map(|t| t.value.clone()),
@@ -1098,11 +1098,11 @@ impl Resolver<'_> {
         if left.len() > 1
             && let Some(route_params) = site.route_params
         {
-            let wanted: BTreeSet<String> = route_params.iter().map(|p| normalise(p)).collect();
+            let expected: BTreeSet<String> = route_params.iter().map(|p| normalise(p)).collect();
             let same: Vec<usize> = left
                 .iter()
                 .copied()
-                .filter(|i| path_param_names(&ops[*i]) == wanted)
+                .filter(|i| path_param_names(&ops[*i]) == expected)
                 .collect();
             narrow(
                 &mut left,
@@ -1181,14 +1181,14 @@ fn narrow(
     left: &mut Vec<usize>,
     same: Vec<usize>,
     rule: &mut Option<&'static str>,
-    why: &'static str,
+    reason: &'static str,
 ) {
     if same.is_empty() || same.len() == left.len() {
         return;
     }
     *left = same;
     if left.len() == 1 {
-        *rule = Some(why);
+        *rule = Some(reason);
     }
 }
 

@@ -13,7 +13,11 @@ fn invalid_specs_report_every_problem() {
         assert!(capability.is_none(), "{} compiled", file.display());
 
         let rendered: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
-        let name = file.file_stem().expect("a file name").to_string_lossy().into_owned();
+        let name = file
+            .file_stem()
+            .expect("a file name")
+            .to_string_lossy()
+            .into_owned();
         insta::assert_snapshot!(name, rendered.join("\n"));
     }
 }
