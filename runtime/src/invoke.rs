@@ -164,8 +164,8 @@ fn json_type_name(value: &Value) -> &'static str {
 /// Calls the consumed operation of `call` with values taken from `inputs`.
 ///
 /// `inputs` has one value per input of the exposed operation, as
-/// [`inputs_from_json`] returns them. An input error names the upstream parameter;
-/// [`invoke_declared`] names the caller's input instead.
+/// [`inputs_from_json`] returns them. An input error names the upstream parameter,
+/// while [`invoke_declared`] names the caller's input.
 pub async fn invoke(
     context: &CapabilityContext,
     call: &'static Call,

@@ -230,7 +230,7 @@ async fn context_debug_hides_secret() {
     assert!(!debug.contains(SECRET), "{debug}");
 }
 
-/// A server that redirects `/items/same` to `/landing` on itself and `/items/cross` to
+/// Starts a server that redirects `/items/same` to `/landing` on itself and `/items/cross` to
 /// `other_origin`, recording the `Authorization` header of every request by path.
 async fn redirecting_server(other_origin: String) -> (String, Arc<Mutex<Vec<(String, String)>>>) {
     use axum::extract::Request;
