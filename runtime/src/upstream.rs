@@ -338,7 +338,21 @@ pub fn render_template(
 pub fn value_text(value: &Value) -> Cow<'_, str> {
     match value {
         Value::String(text) => Cow::Borrowed(text),
+        Value::Number(number) => Cow::Owned(number_text(number)),
         other => Cow::Owned(other.to_string()),
+    }
+}
+
+/// Writes a whole number without a fraction, so a typed client's `2.0_f64` is sent as
+/// `2`, as APIs that take integers in `number` parameters expect.
+fn number_text(number: &serde_json::Number) -> String {
+    // 2^53: above it, f64 no longer holds every whole number exactly.
+    const EXACT_LIMIT: f64 = 9_007_199_254_740_992.0;
+    match number.as_f64() {
+        Some(float) if number.is_f64() && float.fract() == 0.0 && float.abs() <= EXACT_LIMIT => {
+            format!("{}", float as i64)
+        }
+        _ => number.to_string(),
     }
 }
 
@@ -496,6 +510,22 @@ async fn read_response(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn value_text_writes_whole_floats_as_integers() {
+        let cases = [
+            (serde_json::json!(2.0), "2"),
+            (serde_json::json!(-3.0), "-3"),
+            (serde_json::json!(2.5), "2.5"),
+            (serde_json::json!(7), "7"),
+            (serde_json::json!(1e300), "1e+300"),
+            (serde_json::json!(true), "true"),
+            (serde_json::json!("x y"), "x y"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(value_text(&value), expected, "value_text({value})");
+        }
+    }
 
     #[test]
     fn path_segment_keeps_unreserved() {
