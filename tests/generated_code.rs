@@ -5,10 +5,7 @@
 
 #[test]
 fn docker_hub_org_access_tokens_source() {
-    let source = include_str!(concat!(
-        env!("OUT_DIR"),
-        "/docker_hub_org_access_tokens.rs"
-    ));
+    let source = include_str!(concat!(env!("OUT_DIR"), "/docker_hub_org_access_tokens.rs"));
     insta::assert_snapshot!("docker_hub_org_access_tokens", source);
 }
 
