@@ -266,7 +266,7 @@ fn operation_static(op: &UpstreamOperation) -> TokenStream {
     let params = op.params.iter().map(|param| {
         let name = &param.name;
         let location = location(param.location);
-        quote!(rt::UpstreamParam { name: #name, location: #location })
+        quote!(rt::UpstreamParam { name: #name, location: #location, value: None })
     });
     let docs = operation_doc(op);
     quote! {
@@ -279,6 +279,9 @@ fn operation_static(op: &UpstreamOperation) -> TokenStream {
             method: #method,
             path: &[#(#path),*],
             params: &[#(#params),*],
+            body: None,
+            output_format: rt::RawFormat::Json,
+            output_scope: None,
         };
     }
 }
@@ -529,10 +532,10 @@ fn call(call: &Call, capability: &Capability, api_modules: &[String]) -> TokenSt
         }
     });
     quote! {
-        rt::Call {
+        Some(rt::Call {
             operation: &super::super::consumes::#module::#operation,
             arguments: &[#(#arguments),*],
-        }
+        })
     }
 }
 

@@ -66,6 +66,39 @@ pub enum Auth {
         /// The token.
         token: Template,
     },
+    /// An API key in a header or query parameter.
+    ApiKey {
+        /// The header or query parameter name.
+        name: &'static str,
+        /// The key.
+        value: Template,
+        /// Where the key goes.
+        placement: ApiKeyPlacement,
+    },
+    /// `Authorization: Basic` with a user name and password.
+    Basic {
+        /// The user name.
+        username: Template,
+        /// The password.
+        password: Template,
+    },
+    /// HTTP digest authentication (RFC 7616): the first request is answered with a
+    /// `401` challenge, and the request is sent again with the computed response.
+    Digest {
+        /// The user name.
+        username: Template,
+        /// The password.
+        password: Template,
+    },
+}
+
+/// Where an API key travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiKeyPlacement {
+    /// A request header.
+    Header,
+    /// A query parameter.
+    Query,
 }
 
 /// A string made of literal parts, bind variables and inputs.
@@ -80,6 +113,8 @@ pub enum TemplatePart {
     Bind(usize),
     /// The value of the exposed operation's input at this index, as text.
     Input(usize),
+    /// The value of the consumed operation's parameter at this index, as text.
+    Param(usize),
 }
 
 /// An HTTP method.
@@ -133,6 +168,92 @@ pub struct UpstreamOperation {
     pub path: &'static [PathPart],
     /// The operation's parameters: declared ones and path placeholders.
     pub params: &'static [UpstreamParam],
+    /// The request body built from a template, when the operation declares one.
+    pub body: Option<RequestBody>,
+    /// The format of the response body, converted to JSON before outputs read it.
+    pub output_format: RawFormat,
+    /// For HTML responses, the CSS selector of the tables to read, such as
+    /// `table.products` (`outputSchema`); every table when absent.
+    pub output_scope: Option<&'static str>,
+}
+
+/// The format of an upstream response body (`outputRawFormat`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawFormat {
+    /// JSON, used as it is.
+    Json,
+    /// XML: an object keyed by the root element's name.
+    Xml,
+    /// YAML: block and flow mappings, sequences and scalars.
+    Yaml,
+    /// Comma-separated values with a header row: an array of objects.
+    Csv,
+    /// Tab-separated values with a header row.
+    Tsv,
+    /// Pipe-separated values with a header row.
+    Psv,
+    /// HTML: `{"tables": [[row objects]]}` from its `<table>` elements.
+    Html,
+    /// Markdown: `{"tables": [[row objects]]}` from its pipe tables.
+    Markdown,
+}
+
+/// A request body rendered from a template (`body:` of a consumed operation).
+#[derive(Debug)]
+pub enum RequestBody {
+    /// A text body sent with this content type: JSON, XML, SPARQL, plain text or raw.
+    Text {
+        /// The `Content-Type` header.
+        content_type: &'static str,
+        /// The body, split at its placeholders.
+        parts: &'static [BodyPart],
+    },
+    /// `application/x-www-form-urlencoded` fields.
+    Form {
+        /// The fields, in order.
+        fields: &'static [BodyField],
+    },
+    /// `multipart/form-data` text fields.
+    Multipart {
+        /// The fields, in order.
+        fields: &'static [BodyField],
+    },
+}
+
+/// One field of a form or multipart body.
+#[derive(Debug)]
+pub struct BodyField {
+    /// The field name.
+    pub name: &'static str,
+    /// The field's value.
+    pub value: &'static [BodyPart],
+}
+
+/// One part of a request body template.
+#[derive(Debug)]
+pub enum BodyPart {
+    /// Literal text.
+    Literal(&'static str),
+    /// A value, escaped for where it stands.
+    Value {
+        /// Where the value comes from.
+        source: TemplatePart,
+        /// How it is written.
+        escape: Escape,
+    },
+}
+
+/// How a value is written into a body template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escape {
+    /// As text, unchanged.
+    None,
+    /// Inside a JSON string literal: quotes, backslashes and control characters escaped.
+    JsonString,
+    /// As a JSON value: strings quoted, numbers, booleans, arrays and objects as JSON.
+    JsonValue,
+    /// As XML character data: `&`, `<`, `>`, `"` and `'` escaped.
+    Xml,
 }
 
 /// One part of an upstream path.
@@ -151,6 +272,9 @@ pub struct UpstreamParam {
     pub name: &'static str,
     /// Where it goes in the request.
     pub location: ParamLocation,
+    /// The spec's `value`: what is sent when the call gives no value. Its
+    /// [`TemplatePart::Param`] parts refer to other parameters of the operation.
+    pub value: Option<Template>,
 }
 
 /// Where a parameter travels in an HTTP request.
@@ -162,6 +286,10 @@ pub enum ParamLocation {
     Query,
     /// A header.
     Header,
+    /// A cookie, sent in the `Cookie` header.
+    Cookie,
+    /// Only used by the operation's templates (body, other values); not sent on its own.
+    TemplateOnly,
     /// The whole JSON request body.
     Body,
     /// A top-level field of a JSON object request body.
@@ -241,6 +369,66 @@ pub struct Call {
 pub enum Output {
     /// The whole upstream body, unchanged.
     Body,
+    /// One value shaped from the (converted) upstream body.
+    Shape(&'static OutputShape),
+    /// An object with one entry per named output.
+    Named(&'static [Property]),
+}
+
+/// A value built from a JSON document: the upstream body, or for nested shapes the
+/// node their parent selected.
+#[derive(Debug)]
+pub enum OutputShape {
+    /// The value at `path`, converted to `json_type` when one is declared.
+    Value {
+        /// Where the value is.
+        path: JsonPath,
+        /// The declared type.
+        json_type: Option<JsonType>,
+    },
+    /// An object with the given properties, each read from the node at `path`.
+    Object {
+        /// The node the properties read from.
+        path: JsonPath,
+        /// The properties, in order.
+        properties: &'static [Property],
+    },
+    /// An array with one item per element of the array at `path`.
+    Array {
+        /// The array.
+        path: JsonPath,
+        /// How each element becomes an item.
+        items: &'static OutputShape,
+    },
+    /// A constant, as JSON text.
+    Constant(&'static str),
+    /// A string rendered from inputs and bind variables.
+    Template(Template),
+}
+
+/// A named part of an output.
+#[derive(Debug)]
+pub struct Property {
+    /// The name in the result.
+    pub name: &'static str,
+    /// Its value.
+    pub shape: OutputShape,
+}
+
+/// A JSONPath (RFC 9535) query, as steps from the root `$`.
+pub type JsonPath = &'static [PathStep];
+
+/// One step of a [`JsonPath`].
+#[derive(Debug)]
+pub enum PathStep {
+    /// `.name` or `['name']`: an object member.
+    Field(&'static str),
+    /// `[n]`: an array element; negative counts from the end.
+    Index(i64),
+    /// `[*]` or `.*`: every element or member value.
+    Wildcard,
+    /// `..name`: every member of that name at any depth.
+    Descendant(&'static str),
 }
 
 /// Tool annotations of an MCP tool (`hints`).
@@ -284,8 +472,8 @@ pub struct RestOperation {
     pub description: Option<&'static str>,
     /// The inputs: route parameters first, then query, header and body inputs.
     pub inputs: &'static [Input],
-    /// The consumed operation it calls.
-    pub call: Call,
+    /// The consumed operation it calls; `None` answers from `output` alone (mock mode).
+    pub call: Option<Call>,
     /// How the response body is built.
     pub output: Output,
 }
@@ -318,8 +506,8 @@ pub struct McpTool {
     pub hints: ToolHints,
     /// The arguments.
     pub inputs: &'static [Input],
-    /// The consumed operation it calls.
-    pub call: Call,
+    /// The consumed operation it calls; `None` answers from `output` alone (mock mode).
+    pub call: Option<Call>,
     /// How the result is built.
     pub output: Output,
 }

@@ -432,7 +432,7 @@ pub fn list(capabilities: &[&Capability], out: &mut impl Write) -> io::Result<()
                     "    {} {} -> {}",
                     operation.method.as_str(),
                     operation.route,
-                    describe_upstream(operation.call.operation)
+                    describe_call(operation.call.as_ref())
                 )?;
             }
         }
@@ -444,7 +444,7 @@ pub fn list(capabilities: &[&Capability], out: &mut impl Write) -> io::Result<()
                     out,
                     "    tool {} -> {}",
                     tool.name,
-                    describe_upstream(tool.call.operation)
+                    describe_call(tool.call.as_ref())
                 )?;
             }
         }
@@ -458,6 +458,13 @@ fn spec_address(address: Option<&str>, port: u16) -> String {
 }
 
 /// Returns `namespace.resource.operation (METHOD /path/{param})`.
+fn describe_call(call: Option<&crate::descriptor::Call>) -> String {
+    match call {
+        Some(call) => describe_upstream(call.operation),
+        None => "mock (answers from its outputs, no upstream call)".to_owned(),
+    }
+}
+
 fn describe_upstream(operation: &UpstreamOperation) -> String {
     let mut path = String::new();
     for part in operation.path {

@@ -329,6 +329,10 @@ pub fn render_template(
                     text.push_str(&value_text(value));
                 }
             }
+            // TODO: parameter references need the operation's parameter values here.
+            TemplatePart::Param(_) => {
+                return Err("parameter references are not yet rendered".into());
+            }
         }
     }
     Ok(text)

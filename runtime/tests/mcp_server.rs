@@ -627,10 +627,10 @@ static TITLED_ADAPTER: McpAdapter = McpAdapter {
                 open_world: Some(true),
             },
             inputs: ORG_INPUTS,
-            call: Call {
+            call: Some(Call {
                 operation: &common::GET_TOKEN,
                 arguments: &[Argument::Input(0), Argument::Input(1)],
-            },
+            }),
             output: Output::Body,
         },
         McpTool {
@@ -644,10 +644,10 @@ static TITLED_ADAPTER: McpAdapter = McpAdapter {
                 open_world: None,
             },
             inputs: ORG_INPUTS,
-            call: Call {
+            call: Some(Call {
                 operation: &common::GET_TOKEN,
                 arguments: &[Argument::Input(0), Argument::Input(1)],
-            },
+            }),
             output: Output::Body,
         },
     ],

@@ -29,7 +29,11 @@ static API: ConsumedApi = ConsumedApi {
 };
 
 const fn param(name: &'static str, location: ParamLocation) -> UpstreamParam {
-    UpstreamParam { name, location }
+    UpstreamParam {
+        name,
+        location,
+        value: None,
+    }
 }
 
 static SEARCH: UpstreamOperation = UpstreamOperation {
@@ -38,6 +42,9 @@ static SEARCH: UpstreamOperation = UpstreamOperation {
     name: "search",
     description: None,
     method: HttpMethod::Post,
+    body: None,
+    output_format: naftiko_runtime::descriptor::RawFormat::Json,
+    output_scope: None,
     path: &[PathPart::Literal("/items/"), PathPart::Param(0)],
     params: &[
         param("id", ParamLocation::Path),

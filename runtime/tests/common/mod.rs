@@ -76,15 +76,20 @@ pub static CREATE_TOKEN: UpstreamOperation = UpstreamOperation {
     name: "post",
     description: Some("Create access token"),
     method: HttpMethod::Post,
+    body: None,
+    output_format: naftiko_runtime::descriptor::RawFormat::Json,
+    output_scope: None,
     path: NAME_TOKENS_PATH,
     params: &[
         UpstreamParam {
             name: "name",
             location: ParamLocation::Path,
+            value: None,
         },
         UpstreamParam {
             name: "body",
             location: ParamLocation::Body,
+            value: None,
         },
     ],
 };
@@ -96,19 +101,25 @@ pub static LIST_TOKENS: UpstreamOperation = UpstreamOperation {
     name: "get",
     description: Some("List access tokens"),
     method: HttpMethod::Get,
+    body: None,
+    output_format: naftiko_runtime::descriptor::RawFormat::Json,
+    output_scope: None,
     path: NAME_TOKENS_PATH,
     params: &[
         UpstreamParam {
             name: "name",
             location: ParamLocation::Path,
+            value: None,
         },
         UpstreamParam {
             name: "page",
             location: ParamLocation::Query,
+            value: None,
         },
         UpstreamParam {
             name: "page_size",
             location: ParamLocation::Query,
+            value: None,
         },
     ],
 };
@@ -117,10 +128,12 @@ const ORG_TOKEN_PARAMS: &[UpstreamParam] = &[
     UpstreamParam {
         name: "org_name",
         location: ParamLocation::Path,
+        value: None,
     },
     UpstreamParam {
         name: "access_token_id",
         location: ParamLocation::Path,
+        value: None,
     },
 ];
 
@@ -131,6 +144,9 @@ pub static GET_TOKEN: UpstreamOperation = UpstreamOperation {
     name: "get",
     description: Some("Get access token"),
     method: HttpMethod::Get,
+    body: None,
+    output_format: naftiko_runtime::descriptor::RawFormat::Json,
+    output_scope: None,
     path: ORG_TOKEN_PATH,
     params: ORG_TOKEN_PARAMS,
 };
@@ -143,19 +159,25 @@ pub static UPDATE_TOKEN: UpstreamOperation = UpstreamOperation {
     name: "patch",
     description: Some("Update access token"),
     method: HttpMethod::Patch,
+    body: None,
+    output_format: naftiko_runtime::descriptor::RawFormat::Json,
+    output_scope: None,
     path: ORG_TOKEN_PATH,
     params: &[
         UpstreamParam {
             name: "org_name",
             location: ParamLocation::Path,
+            value: None,
         },
         UpstreamParam {
             name: "access_token_id",
             location: ParamLocation::Path,
+            value: None,
         },
         UpstreamParam {
             name: "body",
             location: ParamLocation::Body,
+            value: None,
         },
     ],
 };
@@ -167,6 +189,9 @@ pub static DELETE_TOKEN: UpstreamOperation = UpstreamOperation {
     name: "delete",
     description: Some("Delete access token"),
     method: HttpMethod::Delete,
+    body: None,
+    output_format: naftiko_runtime::descriptor::RawFormat::Json,
+    output_scope: None,
     path: ORG_TOKEN_PATH,
     params: ORG_TOKEN_PARAMS,
 };
@@ -214,10 +239,10 @@ pub static REST_ADAPTER: RestAdapter = RestAdapter {
             name: "post",
             description: Some("Create access token"),
             inputs: &[path_input("name"), BODY_INPUT],
-            call: Call {
+            call: Some(Call {
                 operation: &CREATE_TOKEN,
                 arguments: &[Argument::Input(0), Argument::Input(1)],
-            },
+            }),
             output: Output::Body,
         },
         RestOperation {
@@ -230,10 +255,10 @@ pub static REST_ADAPTER: RestAdapter = RestAdapter {
                 page_input("page"),
                 page_input("page_size"),
             ],
-            call: Call {
+            call: Some(Call {
                 operation: &LIST_TOKENS,
                 arguments: &[Argument::Input(0), Argument::Input(1), Argument::Input(2)],
-            },
+            }),
             output: Output::Body,
         },
         RestOperation {
@@ -242,10 +267,10 @@ pub static REST_ADAPTER: RestAdapter = RestAdapter {
             name: "get",
             description: Some("Get access token"),
             inputs: &[path_input("org-name"), path_input("access-token-id")],
-            call: Call {
+            call: Some(Call {
                 operation: &GET_TOKEN,
                 arguments: &[Argument::Input(0), Argument::Input(1)],
-            },
+            }),
             output: Output::Body,
         },
         RestOperation {
@@ -258,10 +283,10 @@ pub static REST_ADAPTER: RestAdapter = RestAdapter {
                 path_input("access-token-id"),
                 BODY_INPUT,
             ],
-            call: Call {
+            call: Some(Call {
                 operation: &UPDATE_TOKEN,
                 arguments: &[Argument::Input(0), Argument::Input(1), Argument::Input(2)],
-            },
+            }),
             output: Output::Body,
         },
         RestOperation {
@@ -270,10 +295,10 @@ pub static REST_ADAPTER: RestAdapter = RestAdapter {
             name: "delete",
             description: Some("Delete access token"),
             inputs: &[path_input("org-name"), path_input("access-token-id")],
-            call: Call {
+            call: Some(Call {
                 operation: &DELETE_TOKEN,
                 arguments: &[Argument::Input(0), Argument::Input(1)],
-            },
+            }),
             output: Output::Body,
         },
     ],
@@ -299,10 +324,10 @@ pub static MCP_ADAPTER: McpAdapter = McpAdapter {
                 open_world: None,
             },
             inputs: &[path_input("name"), BODY_INPUT],
-            call: Call {
+            call: Some(Call {
                 operation: &CREATE_TOKEN,
                 arguments: &[Argument::Input(0), Argument::Input(1)],
-            },
+            }),
             output: Output::Body,
         },
         McpTool {
@@ -320,10 +345,10 @@ pub static MCP_ADAPTER: McpAdapter = McpAdapter {
                 page_input("page"),
                 page_input("page_size"),
             ],
-            call: Call {
+            call: Some(Call {
                 operation: &LIST_TOKENS,
                 arguments: &[Argument::Input(0), Argument::Input(1), Argument::Input(2)],
-            },
+            }),
             output: Output::Body,
         },
         McpTool {
@@ -337,10 +362,10 @@ pub static MCP_ADAPTER: McpAdapter = McpAdapter {
                 open_world: None,
             },
             inputs: &[path_input("org_name"), path_input("access_token_id")],
-            call: Call {
+            call: Some(Call {
                 operation: &GET_TOKEN,
                 arguments: &[Argument::Input(0), Argument::Input(1)],
-            },
+            }),
             output: Output::Body,
         },
         McpTool {
@@ -358,10 +383,10 @@ pub static MCP_ADAPTER: McpAdapter = McpAdapter {
                 path_input("access_token_id"),
                 BODY_INPUT,
             ],
-            call: Call {
+            call: Some(Call {
                 operation: &UPDATE_TOKEN,
                 arguments: &[Argument::Input(0), Argument::Input(1), Argument::Input(2)],
-            },
+            }),
             output: Output::Body,
         },
         McpTool {
@@ -375,10 +400,10 @@ pub static MCP_ADAPTER: McpAdapter = McpAdapter {
                 open_world: None,
             },
             inputs: &[path_input("org_name"), path_input("access_token_id")],
-            call: Call {
+            call: Some(Call {
                 operation: &DELETE_TOKEN,
                 arguments: &[Argument::Input(0), Argument::Input(1)],
-            },
+            }),
             output: Output::Body,
         },
     ],
