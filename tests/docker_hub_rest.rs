@@ -426,3 +426,36 @@ async fn client_rejects_empty_org() {
     assert!(error.to_string().contains("org_name"), "{error}");
     assert!(hub.requests().is_empty(), "no upstream request");
 }
+
+#[tokio::test]
+async fn unknown_route_and_method() {
+    let (hub, adapter) = start().await;
+
+    let unknown = common::send(Method::GET, &format!("{adapter}/v2/orgs/acme"), None).await;
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+    assert!(unknown.error_code().is_some(), "{}", unknown.body);
+
+    let response = loopback_put(&format!(
+        "{adapter}/v1/v2/orgs/acme/access-tokens/{SEEDED_TOKEN_ID}"
+    ))
+    .await;
+    assert_eq!(response.status().as_u16(), 405);
+    let allow = response
+        .headers()
+        .get("allow")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    for method in ["GET", "PATCH", "DELETE"] {
+        assert!(allow.contains(method), "Allow: {allow}");
+    }
+    assert!(hub.requests().is_empty(), "no upstream request");
+}
+
+async fn loopback_put(url: &str) -> reqwest::Response {
+    common::loopback_http()
+        .put(url)
+        .send()
+        .await
+        .expect("the adapter responds")
+}
