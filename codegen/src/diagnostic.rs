@@ -58,7 +58,7 @@ impl fmt::Display for Diagnostic {
 /// errors at once.
 #[derive(Debug, Default)]
 pub struct Diagnostics {
-    file: String,
+    files: Vec<String>,
     items: Vec<Diagnostic>,
 }
 
@@ -66,9 +66,16 @@ impl Diagnostics {
     /// Starts an empty list for `file`.
     pub fn new(file: impl Into<String>) -> Self {
         Self {
-            file: file.into(),
+            files: vec![file.into()],
             items: Vec::new(),
         }
+    }
+
+    /// Registers another file that the spec reads, such as an imported consumes file,
+    /// and returns the index its positions carry.
+    pub fn add_file(&mut self, file: impl Into<String>) -> u32 {
+        self.files.push(file.into());
+        (self.files.len() - 1) as u32
     }
 
     /// Records an error and returns it, so a hint can be added.
@@ -84,7 +91,11 @@ impl Diagnostics {
     fn push(&mut self, severity: Severity, pos: Pos, message: String) -> &mut Diagnostic {
         self.items.push(Diagnostic {
             severity,
-            file: self.file.clone(),
+            file: self
+                .files
+                .get(pos.file as usize)
+                .unwrap_or(&self.files[0])
+                .clone(),
             pos,
             message,
             hint: None,
@@ -99,7 +110,8 @@ impl Diagnostics {
 
     /// Returns the diagnostics sorted by position, errors before warnings at one place.
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
-        self.items.sort_by_key(|d| (d.pos, d.severity));
+        self.items
+            .sort_by(|a, b| (&a.file, a.pos, a.severity).cmp(&(&b.file, b.pos, b.severity)));
         self.items
     }
 }

@@ -74,8 +74,10 @@ pub fn generate(dir: &Path) -> Generated {
     let mut capabilities = Vec::new();
     let mut modules = std::collections::BTreeMap::new();
     for path in specs {
-        let (capability, diagnostics) = compile_file(&path);
+        let compiled = compile_file(&path);
+        let (capability, diagnostics) = (compiled.capability, compiled.diagnostics);
         generated.diagnostics.extend(diagnostics);
+        generated.inputs.extend(compiled.imports);
         if let Some(capability) = capability {
             if let Some(other) =
                 modules.insert(capability.module.clone(), capability.spec_file.clone())
@@ -117,12 +119,24 @@ pub fn generate(dir: &Path) -> Generated {
     generated
 }
 
-/// Parses and resolves one spec file, returning its IR when it has no error.
-pub fn compile_file(path: &Path) -> (Option<ir::Capability>, Vec<Diagnostic>) {
+/// The result of compiling one spec file.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The resolved capability, when the spec has no error.
+    pub capability: Option<ir::Capability>,
+    /// Every error and warning, sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The shared consumes files the spec imports.
+    pub imports: Vec<PathBuf>,
+}
+
+/// Parses and resolves one spec file, with the consumes files it imports.
+pub fn compile_file(path: &Path) -> Compiled {
     let file = path.display().to_string();
-    let mut diagnostics = diagnostic::Diagnostics::new(file.clone());
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
+    let mut diagnostics = diagnostic::Diagnostics::new(file);
+    let mut imports = Vec::new();
+    let capability = match std::fs::read_to_string(path) {
+        Ok(text) => compile_text(&text, path, &mut diagnostics, &mut imports),
         Err(error) => {
             diagnostics
                 .error(
@@ -130,18 +144,86 @@ pub fn compile_file(path: &Path) -> (Option<ir::Capability>, Vec<Diagnostic>) {
                     format!("cannot read the spec: {error}"),
                 )
                 .hint("check that the file exists and is UTF-8 text");
-            return (None, diagnostics.into_sorted());
+            None
         }
     };
+    Compiled {
+        capability,
+        diagnostics: diagnostics.into_sorted(),
+        imports,
+    }
+}
+
+fn compile_text(
+    text: &str,
+    path: &Path,
+    diagnostics: &mut diagnostic::Diagnostics,
+    imports: &mut Vec<PathBuf>,
+) -> Option<ir::Capability> {
+    let mut spec = parse::parse(text, diagnostics)?;
+    let folder = path.parent().unwrap_or(Path::new("."));
+    for import in std::mem::take(&mut spec.imports) {
+        let file = folder.join(import.location.value.trim_start_matches("./"));
+        imports.push(file.clone());
+        if let Some(consumes) = load_import(&import, &file, diagnostics) {
+            spec.consumes.push(consumes);
+        }
+    }
+    if diagnostics.has_errors() {
+        return None;
+    }
+
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
+    resolve::resolve(&spec, &stem, &path.display().to_string(), diagnostics)
+}
 
-    let capability = parse::parse(&text, &mut diagnostics)
-        .filter(|_| !diagnostics.has_errors())
-        .and_then(|spec| resolve::resolve(&spec, &stem, &file, &mut diagnostics));
-    (capability, diagnostics.into_sorted())
+/// Reads the consumed API that an `import` entry names from its shared file.
+fn load_import(
+    import: &model::ConsumesImport,
+    file: &Path,
+    diagnostics: &mut diagnostic::Diagnostics,
+) -> Option<model::Consumes> {
+    let text = match std::fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(error) => {
+            diagnostics
+                .error(
+                    import.location.pos,
+                    format!("cannot read imported file `{}`: {error}", file.display()),
+                )
+                .hint("`location` is relative to the folder of the importing spec");
+            return None;
+        }
+    };
+    let index = diagnostics.add_file(file.display().to_string());
+    let candidates = parse::parse_consumes_file(&text, index, diagnostics)?;
+    let names: Vec<String> = candidates
+        .iter()
+        .map(|c| c.namespace.value.clone())
+        .collect();
+    let Some(mut consumes) = candidates
+        .into_iter()
+        .find(|c| c.namespace.value == import.import.value)
+    else {
+        diagnostics
+            .error(
+                import.import.pos,
+                format!(
+                    "`{}` declares no consumed API `{}`",
+                    file.display(),
+                    import.import.value
+                ),
+            )
+            .hint(format!("it declares: {}", names.join(", ")));
+        return None;
+    };
+    if let Some(alias) = &import.alias {
+        consumes.namespace = alias.clone();
+    }
+    Some(consumes)
 }
 
 /// Lists the spec files directly inside `dir`, sorted by file name.

@@ -28,12 +28,12 @@ fn main() -> ExitCode {
     let mut errors = 0;
     let mut warnings = 0;
     for file in &files {
-        let (capability, diagnostics) = naftiko_codegen::compile_file(file);
-        if let Some(capability) = capability {
+        let compiled = naftiko_codegen::compile_file(file);
+        if let Some(capability) = &compiled.capability {
             // Emitting cannot fail on a resolved spec; running it checks that claim.
-            naftiko_codegen::emit::capability(&capability);
+            naftiko_codegen::emit::capability(capability);
         }
-        for diagnostic in &diagnostics {
+        for diagnostic in &compiled.diagnostics {
             match diagnostic.severity {
                 naftiko_codegen::Severity::Error => errors += 1,
                 naftiko_codegen::Severity::Warning => warnings += 1,

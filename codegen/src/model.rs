@@ -25,8 +25,10 @@ pub struct Spec {
     pub description: Option<Text>,
     /// `binds`.
     pub binds: Vec<Bind>,
-    /// `capability.consumes`.
+    /// `capability.consumes` declared in place; imported ones are added after loading.
     pub consumes: Vec<Consumes>,
+    /// `capability.consumes` entries that import a shared file.
+    pub imports: Vec<ConsumesImport>,
     /// `capability.exposes`.
     pub exposes: Vec<Expose>,
 }
@@ -42,6 +44,19 @@ pub struct Bind {
     pub location: Option<Text>,
     /// `keys`: the variable name templates use, and the environment variable it reads.
     pub keys: Vec<(Text, Text)>,
+}
+
+/// `import: NAME` + `location: PATH` (+ `as: ALIAS`).
+#[derive(Debug)]
+pub struct ConsumesImport {
+    /// Where the entry starts.
+    pub pos: Pos,
+    /// `import`: the namespace to take from the file.
+    pub import: Text,
+    /// `location`: the file, relative to the importing spec's folder.
+    pub location: Text,
+    /// `as`: the namespace it is known by here.
+    pub alias: Option<Text>,
 }
 
 /// A `consumes` entry of type `http`.
@@ -72,6 +87,18 @@ pub struct Authentication {
     pub kind: Text,
     /// `token`, for bearer authentication.
     pub token: Option<Text>,
+    /// `key`: the header or query parameter name of an API key.
+    pub key: Option<Text>,
+    /// `value`: the API key.
+    pub value: Option<Text>,
+    /// `placement`: `header` or `query`.
+    pub placement: Option<Text>,
+    /// `username`, for basic and digest authentication.
+    pub username: Option<Text>,
+    /// `password`, for basic and digest authentication.
+    pub password: Option<Text>,
+    /// `headers`: the catalog's API keys as a map of header names to values.
+    pub headers: Vec<(Text, Text)>,
 }
 
 /// A resource of a consumed API.
@@ -106,6 +133,12 @@ pub struct Operation {
     pub input_parameters: Vec<Parameter>,
     /// `outputRawFormat`.
     pub output_raw_format: Option<Text>,
+    /// `outputSchema`: which part of an HTML response to read.
+    pub output_schema: Option<Text>,
+    /// `body`: a request body template.
+    pub body: Option<Node>,
+    /// `path`: the catalog's per-operation path, replacing the resource's.
+    pub path: Option<Text>,
 }
 
 /// An `inputParameters` entry, consumed or exposed.
@@ -123,15 +156,28 @@ pub struct Parameter {
     pub description: Option<Text>,
     /// `required`.
     pub required: Option<bool>,
+    /// `value` (or `const`): a fixed value or template.
+    pub value: Option<Node>,
 }
 
-/// An `outputParameters` entry of an exposed operation or tool.
+/// An `outputParameters` entry of an exposed operation or tool, or one of its
+/// nested `properties` or `items`.
 #[derive(Debug)]
 pub struct OutputParameter {
     /// Where the entry starts.
     pub pos: Pos,
-    /// `mapping` (or `value`, which the catalog writes in its place).
+    /// `name`.
+    pub name: Option<Text>,
+    /// `type`.
+    pub json_type: Option<Text>,
+    /// `mapping`: a JSONPath into the upstream body.
     pub mapping: Option<Text>,
+    /// `value`: a constant, a `{{...}}` template, or (in the catalog) a JSONPath.
+    pub value: Option<Node>,
+    /// `properties`, by name, for objects.
+    pub properties: Vec<(Text, OutputParameter)>,
+    /// `items`, for arrays.
+    pub items: Option<Box<OutputParameter>>,
 }
 
 /// An `exposes` entry.

@@ -12,16 +12,63 @@ use crate::yaml::{self, Key, Node, Pos, Value};
 ///
 /// Returns `None` when the text is not YAML or not a capability at all.
 pub fn parse(text: &str, diagnostics: &mut Diagnostics) -> Option<Spec> {
-    let root = match yaml::parse(text) {
-        Ok(root) => root,
+    let root = yaml_root(text, 0, diagnostics)?;
+    let mut reader = Reader {
+        diagnostics,
+        imports: Vec::new(),
+    };
+    let mut spec = reader.spec(&root)?;
+    spec.imports = reader.imports;
+    Some(spec)
+}
+
+/// Parses a shared consumes file: a top-level `consumes` list, or the
+/// `capability.consumes` of another capability. `file` is the index its positions
+/// carry in `diagnostics`.
+pub fn parse_consumes_file(
+    text: &str,
+    file: u32,
+    diagnostics: &mut Diagnostics,
+) -> Option<Vec<Consumes>> {
+    let root = yaml_root(text, file, diagnostics)?;
+    let mut reader = Reader {
+        diagnostics,
+        imports: Vec::new(),
+    };
+    let list = match root.get("capability") {
+        Some(capability) => capability.get("consumes"),
+        None => root.get("consumes"),
+    };
+    let Some(list) = list.and_then(Node::as_seq) else {
+        reader
+            .diagnostics
+            .error(root.pos, "the imported file has no `consumes` list")
+            .hint("a shared consumes file has a top-level `consumes:` list");
+        return None;
+    };
+    let consumes = list.iter().filter_map(|n| reader.consumes(n)).collect();
+    if let Some(nested) = reader.imports.first() {
+        reader
+            .diagnostics
+            .error(
+                nested.pos,
+                "an imported consumes file cannot import another one",
+            )
+            .hint("declare the consumed API in place");
+    }
+    Some(consumes)
+}
+
+fn yaml_root(text: &str, file: u32, diagnostics: &mut Diagnostics) -> Option<Node> {
+    match yaml::parse_file(text, file) {
+        Ok(root) => Some(root),
         Err(error) => {
             diagnostics
                 .error(error.pos, format!("invalid YAML: {}", error.message))
                 .hint("fix the YAML syntax at this position");
-            return None;
+            None
         }
-    };
-    Reader { diagnostics }.spec(&root)
+    }
 }
 
 /// The fields of one mapping, tracking which ones were read so that the rest can be
@@ -49,6 +96,7 @@ impl<'a> Fields<'a> {
 
 struct Reader<'d> {
     diagnostics: &'d mut Diagnostics,
+    imports: Vec<ConsumesImport>,
 }
 
 impl Reader<'_> {
@@ -188,6 +236,31 @@ impl Reader<'_> {
         }
     }
 
+    /// Reads a mapping of strings, such as `headers: {X-Key: '{{KEY}}'}`.
+    fn text_map(&mut self, fields: &mut Fields<'_>, name: &str) -> Vec<(Text, Text)> {
+        let Some(node) = fields.get(name) else {
+            return Vec::new();
+        };
+        let Some(entries) = node.as_map() else {
+            self.diagnostics.error(
+                node.pos,
+                format!("`{name}` must be a mapping, found {}", node.kind()),
+            );
+            return Vec::new();
+        };
+        let mut pairs = Vec::new();
+        for (key, value) in entries {
+            if let Some(value) = self.text_of(value, &key.name) {
+                let key = Text {
+                    pos: key.pos,
+                    value: key.name.clone(),
+                };
+                pairs.push((key, value));
+            }
+        }
+        pairs
+    }
+
     fn spec(&mut self, root: &Node) -> Option<Spec> {
         let mut fields = self.fields(root, "the spec")?;
         let version = self.text(&mut fields, "naftiko");
@@ -219,6 +292,7 @@ impl Reader<'_> {
             description,
             binds,
             consumes,
+            imports: Vec::new(),
             exposes,
         })
     }
@@ -231,15 +305,12 @@ impl Reader<'_> {
             return (None, None);
         };
         let label = self.text(&mut info, "label");
+        // The catalog writes `title` or `name` where the schema has `label`.
+        let title = self.text(&mut info, "title");
+        let name = self.text(&mut info, "name");
+        let label = label.or(title).or(name);
         let description = self.text(&mut info, "description");
-        info.ignore(&[
-            "name",
-            "title",
-            "tags",
-            "created",
-            "modified",
-            "stakeholders",
-        ]);
+        info.ignore(&["version", "tags", "created", "modified", "stakeholders"]);
         self.finish(info);
         (label, description)
     }
@@ -276,7 +347,11 @@ impl Reader<'_> {
 
     fn consumes(&mut self, node: &Node) -> Option<Consumes> {
         let mut fields = self.fields(node, "a `consumes` entry")?;
-        self.unsupported(&mut fields, &["import", "location"]);
+        if fields.entries.iter().any(|(key, _)| key.name == "import") {
+            self.import(node.pos, &mut fields);
+            self.finish(fields);
+            return None;
+        }
         let kind = self.text(&mut fields, "type");
         if let Some(kind) = &kind
             && kind.value != "http"
@@ -310,19 +385,42 @@ impl Reader<'_> {
         })
     }
 
+    fn import(&mut self, pos: Pos, fields: &mut Fields<'_>) {
+        let import = self.required_text(fields, pos, "import");
+        let location = self.required_text(fields, pos, "location");
+        let alias = self.text(fields, "as");
+        if let (Some(import), Some(location)) = (import, location) {
+            self.imports.push(ConsumesImport {
+                pos,
+                import,
+                location,
+                alias,
+            });
+        }
+    }
+
     fn authentication(&mut self, node: &Node) -> Option<Authentication> {
         let mut fields = self.fields(node, "`authentication`")?;
         let kind = self.required_text(&mut fields, node.pos, "type")?;
         let token = self.text(&mut fields, "token");
-        self.unsupported(
-            &mut fields,
-            &["key", "value", "placement", "username", "password"],
-        );
+        let key = self.text(&mut fields, "key");
+        let value = self.text(&mut fields, "value");
+        let placement = self.text(&mut fields, "placement");
+        let username = self.text(&mut fields, "username");
+        let password = self.text(&mut fields, "password");
+        let headers = self.text_map(&mut fields, "headers");
+        fields.ignore(&["description"]);
         self.finish(fields);
         Some(Authentication {
             pos: node.pos,
             kind,
             token,
+            key,
+            value,
+            placement,
+            username,
+            password,
+            headers,
         })
     }
 
@@ -351,10 +449,12 @@ impl Reader<'_> {
         let description = self.text(&mut fields, "description");
         let input_parameters = self.list(&mut fields, "inputParameters", Self::parameter);
         let output_raw_format = self.text(&mut fields, "outputRawFormat");
+        let output_schema = self.text(&mut fields, "outputSchema");
+        let body = fields.get("body").cloned();
+        let path = self.text(&mut fields, "path");
         // The consumed side's output projection matters only to orchestrated steps;
         // a direct call hands the whole body to the exposed operation's outputs.
-        fields.ignore(&["outputParameters", "outputSchema"]);
-        self.unsupported(&mut fields, &["body"]);
+        fields.ignore(&["outputParameters"]);
         self.finish(fields);
         Some(Operation {
             pos: node.pos,
@@ -364,6 +464,9 @@ impl Reader<'_> {
             description,
             input_parameters,
             output_raw_format,
+            output_schema,
+            body,
+            path,
         })
     }
 
@@ -374,8 +477,8 @@ impl Reader<'_> {
         let json_type = self.text(&mut fields, "type");
         let description = self.text(&mut fields, "description");
         let required = self.flag(&mut fields, "required");
-        self.unsupported(&mut fields, &["value", "const"]);
-        fields.ignore(&["label", "example", "format"]);
+        let value = fields.get("value").or_else(|| fields.get("const")).cloned();
+        fields.ignore(&["label", "example", "format", "default", "enum"]);
         self.finish(fields);
         Some(Parameter {
             pos: node.pos,
@@ -384,21 +487,46 @@ impl Reader<'_> {
             json_type,
             description,
             required,
+            value,
         })
     }
 
     fn output_parameter(&mut self, node: &Node) -> Option<OutputParameter> {
         let mut fields = self.fields(node, "an output parameter")?;
-        let mapping = match self.text(&mut fields, "mapping") {
-            Some(mapping) => Some(mapping),
-            None => self.text(&mut fields, "value"),
+        let name = self.text(&mut fields, "name");
+        let json_type = self.text(&mut fields, "type");
+        let mapping = self.text(&mut fields, "mapping");
+        let value = fields.get("value").or_else(|| fields.get("const")).cloned();
+        let mut properties = Vec::new();
+        if let Some(node) = fields.get("properties")
+            && let Some(mut entries) = self.fields(node, "`properties`")
+        {
+            for (key, value) in entries.entries {
+                if let Some(property) = self.output_parameter(value) {
+                    let key = Text {
+                        pos: key.pos,
+                        value: key.name.clone(),
+                    };
+                    properties.push((key, property));
+                }
+            }
+            entries.read.fill(true);
+            self.finish(entries);
+        }
+        let items = match fields.get("items") {
+            Some(node) => self.output_parameter(node).map(Box::new),
+            None => None,
         };
-        fields.ignore(&["type", "name", "description"]);
-        self.unsupported(&mut fields, &["properties", "items"]);
+        fields.ignore(&["description", "label", "required", "targetName", "example"]);
         self.finish(fields);
         Some(OutputParameter {
             pos: node.pos,
+            name,
+            json_type,
             mapping,
+            value,
+            properties,
+            items,
         })
     }
 

@@ -18,6 +18,9 @@ pub struct Pos {
     pub line: u32,
     /// The column, from 1; 0 when unknown.
     pub column: u32,
+    /// The file, as an index into the file names of a
+    /// [`Diagnostics`](crate::diagnostic::Diagnostics); 0 is the spec itself.
+    pub file: u32,
 }
 
 /// A YAML node and its position.
@@ -82,6 +85,34 @@ pub struct SyntaxError {
     pub message: String,
 }
 
+/// Parses one YAML document into a node tree whose positions name `file`.
+pub fn parse_file(text: &str, file: u32) -> Result<Node, SyntaxError> {
+    match parse(text) {
+        Ok(mut root) => {
+            set_file(&mut root, file);
+            Ok(root)
+        }
+        Err(mut error) => {
+            error.pos.file = file;
+            Err(error)
+        }
+    }
+}
+
+fn set_file(node: &mut Node, file: u32) {
+    node.pos.file = file;
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|item| set_file(item, file)),
+        Value::Map(entries) => {
+            for (key, value) in entries {
+                key.pos.file = file;
+                set_file(value, file);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Parses one YAML document into a node tree.
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     // YAML 1.1 booleans (`y`, `on`, `no`) would turn keys such as `y:` into `true`.
@@ -97,6 +128,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                 .map(|location| Pos {
                     line: location.line() as u32,
                     column: location.column() as u32,
+                    file: 0,
                 })
                 .unwrap_or_default();
             Err(SyntaxError {
@@ -115,6 +147,7 @@ fn pos_of<T>(spanned: &Spanned<T>) -> Pos {
     Pos {
         line: spanned.referenced.line() as u32,
         column: spanned.referenced.column() as u32,
+        file: 0,
     }
 }
 
@@ -268,14 +301,32 @@ mod tests {
         let entries = node.as_map().expect("a mapping");
 
         assert_eq!(entries[0].0.name, "a");
-        assert_eq!(entries[0].0.pos, Pos { line: 1, column: 1 });
-        assert_eq!(entries[1].0.pos, Pos { line: 2, column: 1 });
+        assert_eq!(
+            entries[0].0.pos,
+            Pos {
+                line: 1,
+                column: 1,
+                file: 0
+            }
+        );
+        assert_eq!(
+            entries[1].0.pos,
+            Pos {
+                line: 2,
+                column: 1,
+                file: 0
+            }
+        );
 
         let list = entries[1].1.as_seq().expect("a list");
         assert_eq!(list[1].pos.line, 4);
         assert_eq!(
             list[1].get("y").map(|n| n.pos),
-            Some(Pos { line: 4, column: 8 })
+            Some(Pos {
+                line: 4,
+                column: 8,
+                file: 0
+            })
         );
     }
 

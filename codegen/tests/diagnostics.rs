@@ -9,10 +9,14 @@ fn invalid_specs_report_every_problem() {
     assert!(files.len() >= 8, "fixtures missing: {files:?}");
 
     for file in files {
-        let (capability, diagnostics) = naftiko_codegen::compile_file(&file);
-        assert!(capability.is_none(), "{} compiled", file.display());
+        let compiled = naftiko_codegen::compile_file(&file);
+        assert!(compiled.capability.is_none(), "{} compiled", file.display());
 
-        let rendered: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
+        let rendered: Vec<String> = compiled
+            .diagnostics
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         let name = file
             .file_stem()
             .expect("a file name")

@@ -1,0 +1,346 @@
+//! Resolving `exposes`: REST adapters and MCP tools and their inputs.
+
+use super::*;
+
+impl Resolver<'_> {
+    pub(super) fn rest_adapter(
+        &mut self,
+        adapter: &model::RestExpose,
+        apis: &[Api],
+    ) -> Option<RestAdapter> {
+        let namespace = adapter.namespace.value.as_str();
+        let port = self.port(adapter.port, adapter.pos, namespace);
+        let kind = AdapterKind {
+            is_rest: true,
+            namespace,
+        };
+        let mut operations = Vec::new();
+        let mut routes = BTreeSet::new();
+        for resource in &adapter.resources {
+            let route_params = self.route_params(&resource.path);
+            for operation in &resource.operations {
+                let op = self.rest_operation(resource, &route_params, operation, kind, apis);
+                if let Some(op) = op {
+                    if !routes.insert((op.route.clone(), op.method.as_str())) {
+                        self.diagnostics
+                            .error(
+                                operation.pos,
+                                format!("{} {} is declared twice", op.method.as_str(), op.route),
+                            )
+                            .hint("merge the two operations or change one's method");
+                    }
+                    operations.push(op);
+                }
+            }
+        }
+        Some(RestAdapter {
+            namespace: namespace.to_string(),
+            rust_name: ident::upper_snake_case(namespace),
+            address: adapter.address.as_ref().map(|t| t.value.clone()),
+            port: port?,
+            description: adapter.description.as_ref().map(|t| t.value.clone()),
+            operations,
+        })
+    }
+
+    pub(super) fn route_params(&mut self, path: &Text) -> Vec<String> {
+        if !path.value.starts_with('/') {
+            self.diagnostics
+                .error(
+                    path.pos,
+                    format!("route `{}` does not start with `/`", path.value),
+                )
+                .hint(format!("write `/{}`", path.value));
+        }
+        let (parts, names) = self.path_template(path);
+        let double_braces = path.value.contains("{{");
+        if double_braces || parts.is_empty() && !path.value.is_empty() {
+            self.diagnostics
+                .error(
+                    path.pos,
+                    format!("route `{}` must use `{{name}}` placeholders", path.value),
+                )
+                .hint("write route placeholders with single braces");
+        }
+        for name in &names {
+            if name.is_empty() || name.contains(['*', '/']) {
+                self.diagnostics
+                    .error(
+                        path.pos,
+                        format!("route placeholder `{{{name}}}` is not a valid name"),
+                    )
+                    .hint("use letters, digits, `-` and `_`");
+            }
+        }
+        names
+    }
+
+    pub(super) fn rest_operation(
+        &mut self,
+        resource: &model::RestResource,
+        route_params: &[String],
+        operation: &model::ExposedOperation,
+        kind: AdapterKind<'_>,
+        apis: &[Api],
+    ) -> Option<RestOperation> {
+        let Some(method_text) = &operation.method else {
+            self.diagnostics
+                .error(operation.pos, "REST operation has no `method`")
+                .hint("add `method: GET` or another HTTP method");
+            return None;
+        };
+        let method = self.method(method_text)?;
+        let site = CallSite {
+            method: Some(method),
+            route_params: Some(route_params),
+            description: operation.description.as_ref().map(|t| t.value.as_str()),
+            label: operation.label.as_ref().map(|t| t.value.as_str()),
+        };
+        let mut inputs = InputSet::default();
+        for name in route_params {
+            inputs.add(Input {
+                name: name.clone(),
+                location: Location::Path,
+                json_type: JsonType::String,
+                required: true,
+                description: None,
+            });
+        }
+        let declared = resource
+            .input_parameters
+            .iter()
+            .chain(&operation.input_parameters);
+        self.declared_inputs(declared, &mut inputs, kind, route_params);
+        let call = self.call(operation, &site, &mut inputs, kind, apis)?;
+        self.single_output(operation);
+        Some(RestOperation {
+            route: resource.path.value.clone(),
+            method,
+            name: operation
+                .name
+                .as_ref()
+                .map_or_else(|| method.as_str().to_ascii_lowercase(), |t| t.value.clone()),
+            description: operation.description.as_ref().map(|t| t.value.clone()),
+            inputs: inputs.items,
+            call,
+        })
+    }
+
+    pub(super) fn declared_inputs<'p>(
+        &mut self,
+        declared: impl Iterator<Item = &'p model::Parameter>,
+        inputs: &mut InputSet,
+        kind: AdapterKind<'_>,
+        route_params: &[String],
+    ) {
+        for parameter in declared {
+            let name = parameter.name.value.clone();
+            let location = match &parameter.location {
+                Some(text) => match self.location(text, &name) {
+                    Some(location) => location,
+                    None => continue,
+                },
+                None if route_params.contains(&name) => Location::Path,
+                None => Location::Query,
+            };
+            if kind.is_rest && location == Location::Path && !route_params.contains(&name) {
+                self.diagnostics
+                    .error(
+                        parameter.pos,
+                        format!("path input `{name}` is not a placeholder of the route"),
+                    )
+                    .hint(format!(
+                        "add `{{{name}}}` to the resource path or change `in`"
+                    ));
+                continue;
+            }
+            let input = Input {
+                json_type: self.json_type(parameter.json_type.as_ref()),
+                // The Naftiko schema makes MCP arguments required unless marked optional.
+                // REST query and header inputs are optional unless marked required.
+                required: location == Location::Path || parameter.required.unwrap_or(!kind.is_rest),
+                description: parameter.description.as_ref().map(|t| t.value.clone()),
+                location,
+                name,
+            };
+            match inputs.find(&input.name) {
+                Some(index) => inputs.items[index] = input,
+                None => {
+                    inputs.add(input);
+                }
+            }
+        }
+    }
+
+    pub(super) fn single_output(&mut self, operation: &model::ExposedOperation) {
+        if operation.output_parameters.len() > 1 {
+            self.diagnostics
+                .error(
+                    operation.output_parameters[1].pos,
+                    "several output parameters are not yet supported",
+                )
+                .hint("map the whole body with a single `mapping: $`");
+        }
+        for output in &operation.output_parameters {
+            if let Some(mapping) = &output.mapping
+                && !matches!(mapping.value.trim(), "$" | "$.")
+            {
+                self.diagnostics
+                    .error(
+                        mapping.pos,
+                        format!("output mapping `{}` is not yet supported", mapping.value),
+                    )
+                    .hint("`$` (the whole upstream body) is supported");
+            }
+        }
+    }
+
+    pub(super) fn mcp_adapter(
+        &mut self,
+        adapter: &model::McpExpose,
+        apis: &[Api],
+    ) -> Option<McpAdapter> {
+        let namespace = adapter.namespace.value.as_str();
+        if let Some(transport) = &adapter.transport
+            && transport.value != "http"
+        {
+            self.diagnostics
+                .error(
+                    transport.pos,
+                    format!("MCP transport `{}` is not yet supported", transport.value),
+                )
+                .hint("use `transport: http` (Streamable HTTP)");
+        }
+        let port = self.port(adapter.port, adapter.pos, namespace);
+        let kind = AdapterKind {
+            is_rest: false,
+            namespace,
+        };
+        let mut names = BTreeSet::new();
+        let mut tools = Vec::new();
+        for tool in &adapter.tools {
+            if let Some(tool) = self.tool(tool, &mut names, kind, apis) {
+                tools.push(tool);
+            }
+        }
+        Some(McpAdapter {
+            namespace: namespace.to_string(),
+            rust_name: ident::upper_snake_case(namespace),
+            address: adapter.address.as_ref().map(|t| t.value.clone()),
+            port: port?,
+            description: adapter.description.as_ref().map(|t| t.value.clone()),
+            tools,
+        })
+    }
+
+    pub(super) fn tool(
+        &mut self,
+        tool: &model::ExposedOperation,
+        names: &mut BTreeSet<String>,
+        kind: AdapterKind<'_>,
+        apis: &[Api],
+    ) -> Option<Tool> {
+        let Some(name) = &tool.name else {
+            self.diagnostics
+                .error(tool.pos, "MCP tool has no `name`")
+                .hint("add `name: verb-noun`, for example `list-users`");
+            return None;
+        };
+        self.tool_name(name);
+        if !names.insert(name.value.clone()) {
+            self.diagnostics
+                .error(name.pos, format!("tool `{}` is declared twice", name.value))
+                .hint("give each tool its own name");
+        }
+        let site = CallSite {
+            method: None,
+            route_params: None,
+            description: tool.description.as_ref().map(|t| t.value.as_str()),
+            label: tool.label.as_ref().map(|t| t.value.as_str()),
+        };
+        let mut inputs = InputSet::default();
+        self.declared_inputs(tool.input_parameters.iter(), &mut inputs, kind, &[]);
+        let call = self.call(tool, &site, &mut inputs, kind, apis)?;
+        self.single_output(tool);
+        let hints = Hints {
+            read_only: tool.hints.read_only,
+            destructive: tool.hints.destructive,
+            idempotent: tool.hints.idempotent,
+            open_world: tool.hints.open_world,
+        };
+        Some(Tool {
+            name: name.value.clone(),
+            title: tool.label.as_ref().map(|t| t.value.clone()),
+            description: tool.description.as_ref().map(|t| t.value.clone()),
+            hints,
+            inputs: inputs.items,
+            call,
+        })
+    }
+
+    pub(super) fn tool_name(&mut self, name: &Text) {
+        let valid = name
+            .value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        let length = name.value.chars().count();
+        if !valid || length == 0 || length > 128 {
+            self.diagnostics
+                .error(
+                    name.pos,
+                    format!("tool name `{}` is not a valid MCP tool name", name.value),
+                )
+                .hint("use 1 to 128 characters from A-Z, a-z, 0-9, `_`, `.` and `-`");
+        } else if length > 64 {
+            self.diagnostics
+                .warning(
+                    name.pos,
+                    format!("tool name `{}` is longer than 64 characters", name.value),
+                )
+                .hint("several MCP clients cut tool names at 64 characters");
+        }
+    }
+}
+
+/// The inputs of one exposed operation, in the order callers see them.
+#[derive(Default)]
+pub(super) struct InputSet {
+    pub(super) items: Vec<Input>,
+}
+
+impl InputSet {
+    pub(super) fn find(&self, name: &str) -> Option<usize> {
+        self.items.iter().position(|i| i.name == name)
+    }
+
+    pub(super) fn find_normalised(&self, name: &str) -> Option<usize> {
+        let name = normalise(name);
+        self.items.iter().position(|i| normalise(&i.name) == name)
+    }
+
+    pub(super) fn add(&mut self, input: Input) -> usize {
+        self.items.push(input);
+        self.items.len() - 1
+    }
+}
+
+/// The input a consumed parameter turns into when it is passed through.
+pub(super) fn input_for(param: &UpstreamParam) -> Input {
+    Input {
+        name: param.name.clone(),
+        location: param.location,
+        json_type: param.json_type,
+        required: param.required,
+        description: param.description.clone(),
+    }
+}
+
+/// Returns the input name of a reference such as `rest.page`, `tools.page` or
+/// `EXPOSE_NAMESPACE.page`, or a bare name inside a template.
+pub(super) fn input_reference<'t>(text: &'t str, kind: AdapterKind<'_>) -> Option<&'t str> {
+    let alias = if kind.is_rest { "rest" } else { "tools" };
+    text.strip_prefix(alias)
+        .or_else(|| text.strip_prefix(kind.namespace))
+        .and_then(|rest| rest.strip_prefix('.'))
+        .filter(|name| !name.is_empty())
+}

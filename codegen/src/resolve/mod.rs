@@ -1,0 +1,318 @@
+//! The resolve stage: the spec model to the [`ir`](crate::ir).
+//!
+//! Every name, reference and parameter is bound here, and every ambiguity settled,
+//! so that the emitted code cannot fail to find anything at run time.
+
+use std::collections::BTreeSet;
+
+use crate::diagnostic::Diagnostics;
+use crate::ident::{self, Scope};
+use crate::ir::*;
+use crate::model::{self, Spec, Text};
+use crate::yaml::{self, Node, Pos};
+
+mod call;
+mod consumes;
+mod exposes;
+mod text;
+
+use exposes::*;
+use text::*;
+
+/// Resolves a parsed spec. `name` is the file stem and `spec_file` the path used in
+/// messages. Returns `None` when an error was recorded.
+pub fn resolve(
+    spec: &Spec,
+    name: &str,
+    spec_file: &str,
+    diagnostics: &mut Diagnostics,
+) -> Option<Capability> {
+    let mut resolver = Resolver {
+        diagnostics,
+        bind_keys: Vec::new(),
+        binds: Vec::new(),
+    };
+    resolver.bind_keys(spec);
+    let apis = resolver.apis(spec);
+    let mut rest = Vec::new();
+    let mut mcp = Vec::new();
+    let mut adapter_names = BTreeSet::new();
+    for expose in &spec.exposes {
+        match expose {
+            model::Expose::Rest(adapter) => {
+                resolver.unique_namespace(&mut adapter_names, &adapter.namespace);
+                rest.extend(resolver.rest_adapter(adapter, &apis));
+            }
+            model::Expose::Mcp(adapter) => {
+                resolver.unique_namespace(&mut adapter_names, &adapter.namespace);
+                mcp.extend(resolver.mcp_adapter(adapter, &apis));
+            }
+        }
+    }
+    if spec.exposes.is_empty() {
+        resolver
+            .diagnostics
+            .warning(
+                Pos::default(),
+                "the capability exposes no adapter, so it serves nothing",
+            )
+            .hint("add a `rest` or `mcp` entry under `capability.exposes`");
+    }
+
+    if resolver.diagnostics.has_errors() {
+        return None;
+    }
+    Some(Capability {
+        name: name.to_string(),
+        module: ident::snake_case(name),
+        spec_file: spec_file.to_string(),
+        label: spec.label.as_ref().map(|t| t.value.clone()),
+        description: spec.description.as_ref().map(|t| t.value.clone()),
+        binds: resolver.binds,
+        apis,
+        rest,
+        mcp,
+    })
+}
+
+/// Folds a name for loose comparison: lower case, `-` and `_` equal.
+pub fn normalise(name: &str) -> String {
+    name.to_ascii_lowercase().replace('-', "_")
+}
+
+/// A `binds` key as declared.
+struct BindKey {
+    namespace: String,
+    key: String,
+    env_var: String,
+}
+
+struct Resolver<'d> {
+    diagnostics: &'d mut Diagnostics,
+    bind_keys: Vec<BindKey>,
+    binds: Vec<BindVariable>,
+}
+
+/// The facts about the calling operation that can narrow an ambiguous `call`.
+struct CallSite<'a> {
+    method: Option<Method>,
+    route_params: Option<&'a [String]>,
+    description: Option<&'a str>,
+    label: Option<&'a str>,
+}
+
+/// The adapter an exposed operation belongs to, for references such as `rest.x`.
+#[derive(Clone, Copy)]
+struct AdapterKind<'a> {
+    is_rest: bool,
+    namespace: &'a str,
+}
+
+impl Resolver<'_> {
+    fn unique_namespace(&mut self, seen: &mut BTreeSet<String>, namespace: &Text) {
+        if !seen.insert(namespace.value.clone()) {
+            self.diagnostics
+                .error(
+                    namespace.pos,
+                    format!(
+                        "namespace `{}` is used by two exposes entries",
+                        namespace.value
+                    ),
+                )
+                .hint("give each adapter its own namespace");
+        }
+    }
+
+    fn bind_keys(&mut self, spec: &Spec) {
+        for bind in &spec.binds {
+            if let Some(location) = &bind.location {
+                self.diagnostics
+                    .error(
+                        location.pos,
+                        format!(
+                            "bind `{}` reads `{}`; bind locations are not yet supported",
+                            bind.namespace.value, location.value
+                        ),
+                    )
+                    .hint(
+                        "remove `location` to read each key from the environment variable it names",
+                    );
+            }
+            for (key, env_var) in &bind.keys {
+                self.bind_keys.push(BindKey {
+                    namespace: bind.namespace.value.clone(),
+                    key: key.value.clone(),
+                    env_var: env_var.value.clone(),
+                });
+            }
+        }
+    }
+
+    /// Returns the index of a bind variable, recording where it is used.
+    fn bind(&mut self, reference: &str, pos: Pos, used_by: &str) -> Option<usize> {
+        let found = match reference.split_once('.') {
+            Some((namespace, key)) => self
+                .bind_keys
+                .iter()
+                .find(|b| b.namespace == namespace && b.key == key),
+            None => self.bind_keys.iter().find(|b| b.key == reference),
+        };
+        let Some(found) = found else {
+            let known: Vec<String> = self
+                .bind_keys
+                .iter()
+                .map(|b| format!("{}.{}", b.namespace, b.key))
+                .collect();
+            let hint = if known.is_empty() {
+                "declare it under `binds`".to_string()
+            } else {
+                format!("declared variables: {}", known.join(", "))
+            };
+            self.diagnostics
+                .error(pos, format!("`{{{{{reference}}}}}` names no bind variable"))
+                .hint(hint);
+            return None;
+        };
+        let (namespace, key, env_var) = (
+            found.namespace.clone(),
+            found.key.clone(),
+            found.env_var.clone(),
+        );
+        let index = match self
+            .binds
+            .iter()
+            .position(|b| b.namespace == namespace && b.key == key)
+        {
+            Some(index) => index,
+            None => {
+                self.binds.push(BindVariable {
+                    namespace,
+                    key,
+                    env_var,
+                    used_by: Vec::new(),
+                });
+                self.binds.len() - 1
+            }
+        };
+        let uses = &mut self.binds[index].used_by;
+        if !uses.iter().any(|u| u == used_by) {
+            uses.push(used_by.to_string());
+        }
+        Some(index)
+    }
+
+    /// Splits `{{...}}` placeholders out of a string. Each names a bind variable, or an
+    /// input when `inputs` is given and has it.
+    fn template(
+        &mut self,
+        text: &Text,
+        used_by: &str,
+        mut inputs: Option<(&mut InputSet, AdapterKind<'_>)>,
+    ) -> Option<Vec<TemplatePart>> {
+        let mut parts = Vec::new();
+        let mut rest = text.value.as_str();
+        let mut ok = true;
+        while let Some(start) = rest.find("{{") {
+            let Some(length) = rest[start + 2..].find("}}") else {
+                self.diagnostics
+                    .error(text.pos, format!("unclosed `{{{{` in `{}`", text.value))
+                    .hint("close the placeholder with `}}`");
+                return None;
+            };
+            if start > 0 {
+                parts.push(TemplatePart::Literal(rest[..start].to_string()));
+            }
+            let name = rest[start + 2..start + 2 + length].trim();
+            let input = inputs
+                .as_mut()
+                .and_then(|(set, kind)| input_reference(name, *kind).and_then(|n| set.find(n)));
+            match input {
+                Some(index) => parts.push(TemplatePart::Input(index)),
+                None => match self.bind(name, text.pos, used_by) {
+                    Some(index) => parts.push(TemplatePart::Bind(index)),
+                    None => ok = false,
+                },
+            }
+            rest = &rest[start + 2 + length + 2..];
+        }
+        if !rest.is_empty() {
+            parts.push(TemplatePart::Literal(rest.to_string()));
+        }
+        ok.then_some(parts)
+    }
+
+    fn method(&mut self, text: &Text) -> Option<Method> {
+        let method = Method::parse(&text.value);
+        if method.is_none() {
+            let all: Vec<&str> = Method::ALL.iter().map(|m| m.as_str()).collect();
+            self.diagnostics
+                .error(text.pos, format!("unknown HTTP method `{}`", text.value))
+                .hint(format!("use one of {}", all.join(", ")));
+        }
+        method
+    }
+
+    fn location(&mut self, text: &Text, name: &str) -> Option<Location> {
+        match text.value.as_str() {
+            "path" => Some(Location::Path),
+            "query" => Some(Location::Query),
+            "header" => Some(Location::Header),
+            "body" if name == "body" => Some(Location::Body),
+            "body" => Some(Location::BodyField),
+            "cookie" => {
+                self.diagnostics
+                    .error(text.pos, "`in: cookie` parameters are not yet supported")
+                    .hint("send the value as a header parameter `Cookie` instead");
+                None
+            }
+            other => {
+                self.diagnostics
+                    .error(
+                        text.pos,
+                        format!("unknown parameter location `in: {other}`"),
+                    )
+                    .hint("use path, query, header or body");
+                None
+            }
+        }
+    }
+
+    fn json_type(&mut self, text: Option<&Text>) -> JsonType {
+        let Some(text) = text else {
+            return JsonType::String;
+        };
+        match text.value.as_str() {
+            "string" => JsonType::String,
+            "number" => JsonType::Number,
+            "integer" => JsonType::Integer,
+            "boolean" => JsonType::Boolean,
+            "object" => JsonType::Object,
+            "array" => JsonType::Array,
+            other => {
+                self.diagnostics
+                    .warning(
+                        text.pos,
+                        format!("unknown type `{other}`, read as `string`"),
+                    )
+                    .hint("use string, number, integer, boolean, object or array");
+                JsonType::String
+            }
+        }
+    }
+
+    fn port(&mut self, port: Option<(Pos, i64)>, pos: Pos, namespace: &str) -> Option<u16> {
+        let Some((port_pos, value)) = port else {
+            self.diagnostics
+                .error(pos, format!("adapter `{namespace}` has no `port`"))
+                .hint("add `port: 8080` or another free TCP port");
+            return None;
+        };
+        let port = u16::try_from(value).ok().filter(|p| *p != 0);
+        if port.is_none() {
+            self.diagnostics
+                .error(port_pos, format!("port {value} is not between 1 and 65535"))
+                .hint("pick a free TCP port such as 8080");
+        }
+        port
+    }
+}
