@@ -4,6 +4,8 @@
 //! behaviour lives here, where it is written and tested once: resolving bind variables,
 //! building and sending upstream requests, and serving REST and MCP adapters.
 
+mod auth;
+mod body;
 pub mod codegen;
 pub mod descriptor;
 pub mod invoke;
@@ -11,4 +13,5 @@ pub mod mcp;
 pub mod rest;
 pub mod secret;
 pub mod serve;
+mod template;
 pub mod upstream;

@@ -122,8 +122,8 @@ async fn handle(
     }
 }
 
-/// Reads one value per input of `operation` from the request's path, query, headers and
-/// JSON body, checked for presence and type.
+/// Reads one value per input of `operation` from the request's path, query, headers,
+/// cookies and JSON body, checked for presence and type.
 async fn read_inputs(
     operation: &'static RestOperation,
     request: Request,
@@ -159,8 +159,12 @@ async fn read_inputs(
                 from_text(input, &texts)?
             }
             ParamLocation::Body => body.clone(),
-            // TODO: read cookies; template-only inputs do not occur on the exposed side.
-            ParamLocation::Cookie | ParamLocation::TemplateOnly => None,
+            ParamLocation::Cookie => {
+                let texts = cookie_texts(&parts, input.name);
+                from_text(input, &texts)?
+            }
+            // Template-only parameters belong to consumed operations, never to inputs.
+            ParamLocation::TemplateOnly => None,
             ParamLocation::BodyField => {
                 body.as_ref().and_then(|body| body.get(input.name)).cloned()
             }
@@ -192,6 +196,29 @@ fn header_texts(parts: &Parts, input: &Input) -> Result<Vec<String>, InputError>
                 name: input.name.to_owned(),
                 reason: "the header value is not visible ASCII".to_owned(),
             })
+        })
+        .collect()
+}
+
+/// Returns the values of every cookie named `name` in the request's `Cookie` headers, as
+/// sent: not percent-decoded, with the optional surrounding double quotes removed.
+/// Header values that are not visible ASCII are skipped.
+fn cookie_texts(parts: &Parts, name: &str) -> Vec<String> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .filter(|(key, _)| key.trim() == name)
+        .map(|(_, value)| {
+            let value = value.trim();
+            let unquoted = value
+                .strip_prefix('"')
+                .and_then(|value| value.strip_suffix('"'))
+                .unwrap_or(value);
+            unquoted.to_owned()
         })
         .collect()
 }

@@ -4,16 +4,22 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
+use percent_encoding::{AsciiSet, CONTROLS, NON_ALPHANUMERIC, utf8_percent_encode};
+use reqwest::StatusCode;
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderMap, HeaderName, HeaderValue,
+};
 use serde_json::Value;
 
+use crate::auth::{self, Credentials, DigestRequest};
+use crate::body;
 use crate::descriptor::{
-    Auth, ConsumedApi, HttpMethod, ParamLocation, PathPart, Template, TemplatePart,
-    UpstreamOperation,
+    ConsumedApi, HttpMethod, ParamLocation, PathPart, Template, TemplatePart, UpstreamOperation,
+    UpstreamParam,
 };
 use crate::invoke::InputError;
 use crate::secret::BindValues;
+use crate::template::TemplateScope;
 
 /// The default limit on a whole upstream call, from connecting to the last body byte.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -34,6 +40,11 @@ const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
+
+/// Bytes that a cookie value percent-encodes: those outside RFC 6265 `cookie-octet`.
+/// `%` itself is a `cookie-octet` and stays, so a cookie read from a caller passes on
+/// unchanged.
+const NOT_COOKIE_OCTET: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b',').add(b';').add(b'\\');
 
 /// Builds the HTTP client shared by every consumed API.
 ///
@@ -184,8 +195,12 @@ impl UpstreamClient {
         &self.base_uri
     }
 
-    /// Sends one request to `operation`, with one value per entry of its `params`
-    /// (`None` sends nothing), and reads the whole response.
+    /// Sends one request to `operation`, with one value per entry of its `params`, and
+    /// reads the whole response.
+    ///
+    /// A parameter without a value (`None` or `null`) sends its `value` template when it
+    /// declares one, and nothing otherwise. With digest authentication, the request is sent
+    /// once more in response to a `401` digest challenge.
     pub async fn send(
         &self,
         operation: &'static UpstreamOperation,
@@ -193,49 +208,102 @@ impl UpstreamClient {
         binds: &BindValues,
     ) -> Result<UpstreamResponse, CallError> {
         let id = operation_id(operation);
-        let url = self.url(operation, values)?;
-        let url = reqwest::Url::parse(&url).map_err(|error| CallError::Internal {
-            operation: id.clone(),
-            reason: format!("invalid upstream URL ({error}); check the base URI"),
-        })?;
-
-        let mut request = self
-            .http
-            .request(method(operation.method), url)
-            .header(ACCEPT, "application/json");
-        for (param, value) in operation.params.iter().zip(values) {
-            let Some(value) = present(value) else {
-                continue;
-            };
-            if param.location == ParamLocation::Header {
-                let (name, value) = header(param.name, value).map_err(|reason| match reason {
-                    HeaderProblem::Value(reason) => CallError::Input(InputError {
-                        name: param.name.to_owned(),
-                        reason,
-                    }),
-                    HeaderProblem::Name => CallError::Internal {
-                        operation: id.clone(),
-                        reason: format!("invalid header name `{}`", param.name),
-                    },
-                })?;
-                request = request.header(name, value);
-            }
-        }
-        if let Some(body) = body(operation, values).map_err(|reason| CallError::Internal {
+        let internal = |reason: String| CallError::Internal {
             operation: id.clone(),
             reason,
-        })? {
-            request = request.header(CONTENT_TYPE, "application/json").body(body);
-        }
-        if let Some(authorization) = self.authorization(binds, &id)? {
-            request = request.header(AUTHORIZATION, authorization);
-        }
+        };
+        let values = with_defaults(operation.params, values, binds).map_err(internal)?;
+        let credentials = Credentials::render(self.api.auth.as_ref(), binds).map_err(internal)?;
 
-        let response = request
+        let mut url = self.url(operation, &values)?;
+        if let Credentials::Query { name, value } = &credentials {
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.extend(utf8_percent_encode(name, NOT_UNRESERVED));
+            url.push('=');
+            url.extend(utf8_percent_encode(value.expose(), NOT_UNRESERVED));
+        }
+        // `url::ParseError` messages never quote the input, which can contain an API key.
+        let url = reqwest::Url::parse(&url).map_err(|error| {
+            internal(format!(
+                "invalid upstream URL ({error}); check the base URI"
+            ))
+        })?;
+
+        let body = body::build(operation, &values, &TemplateScope::consumed(binds, &values))
+            .map_err(internal)?;
+        let mut headers = request_headers(operation.params, &values, &id)?;
+        if let Some(body) = &body {
+            // A `Content-Type` header parameter wins, unless the body is multipart, whose
+            // header carries the boundary.
+            if !headers.contains_key(CONTENT_TYPE) || body.content_type.starts_with("multipart/") {
+                let content_type = HeaderValue::from_str(&body.content_type).map_err(|_| {
+                    internal(format!("invalid body content type `{}`", body.content_type))
+                })?;
+                headers.insert(CONTENT_TYPE, content_type);
+            }
+        }
+        credentials.apply_header(&mut headers);
+        let body = body.map(|body| body.bytes);
+
+        let method = method(operation.method);
+        let response = self
+            .execute(&method, &url, headers.clone(), body.clone(), &id)
+            .await?;
+        let Credentials::Digest { username, password } = &credentials else {
+            return read_response(response, &id).await;
+        };
+        if response.status() != StatusCode::UNAUTHORIZED {
+            return read_response(response, &id).await;
+        }
+        let Some(challenge) = auth::digest_challenge(response.headers()) else {
+            tracing::warn!(
+                operation = %id,
+                "upstream answered 401 without a digest challenge this client supports"
+            );
+            return read_response(response, &id).await;
+        };
+        drop(response);
+
+        let target = match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        };
+        let cnonce = auth::cnonce().map_err(internal)?;
+        let request = DigestRequest {
+            method: method.as_str(),
+            uri: &target,
+            body: body.as_deref().unwrap_or_default(),
+            cnonce: &cnonce,
+            nc: 1,
+        };
+        let authorization =
+            auth::digest_authorization(&challenge, &request, username.expose(), password.expose())
+                .map_err(internal)?;
+        headers.insert(AUTHORIZATION, authorization);
+        let response = self.execute(&method, &url, headers, body, &id).await?;
+        read_response(response, &id).await
+    }
+
+    /// Sends one request. The body is [`bytes::Bytes`], so a retry resends it cheaply.
+    async fn execute(
+        &self,
+        method: &reqwest::Method,
+        url: &reqwest::Url,
+        headers: HeaderMap,
+        body: Option<bytes::Bytes>,
+        operation: &str,
+    ) -> Result<reqwest::Response, CallError> {
+        let mut request = self
+            .http
+            .request(method.clone(), url.clone())
+            .headers(headers);
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        request
             .send()
             .await
-            .map_err(|error| transport_error(error, &id))?;
-        read_response(response, &id).await
+            .map_err(|error| transport_error(error, operation))
     }
 
     /// Returns the URL of a call: base URI, encoded path and encoded query.
@@ -282,60 +350,73 @@ impl UpstreamClient {
         }
         Ok(url)
     }
-
-    /// Returns the `Authorization` header value of the API's authentication, if any.
-    fn authorization(
-        &self,
-        binds: &BindValues,
-        operation: &str,
-    ) -> Result<Option<HeaderValue>, CallError> {
-        let Some(Auth::Bearer { token }) = &self.api.auth else {
-            return Ok(None);
-        };
-        let token = render_template(token, binds, &[]).map_err(|reason| CallError::Internal {
-            operation: operation.to_owned(),
-            reason,
-        })?;
-        // The error of `from_str` is discarded because nothing may echo the token.
-        let mut value =
-            HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| CallError::Internal {
-                operation: operation.to_owned(),
-                reason: "the bearer token contains characters invalid in a header".to_owned(),
-            })?;
-        value.set_sensitive(true);
-        Ok(Some(value))
-    }
 }
 
-/// Renders a template from bind variables and input values (inputs as [`value_text`]).
+/// Renders an exposed-side template from bind variables and input values (inputs as
+/// [`value_text`]).
 ///
-/// An absent input renders as nothing. A bind index outside `binds` is an error that
-/// names the index, never a value.
+/// An absent input renders as nothing. A bind index outside `binds`, or a
+/// [`TemplatePart::Param`] part, which only consumed-side templates may use, is an error
+/// that names the index, never a value.
 pub fn render_template(
     template: Template,
     binds: &BindValues,
     inputs: &[Option<Value>],
 ) -> Result<String, String> {
-    let mut text = String::new();
+    TemplateScope::exposed(binds, inputs).render(template)
+}
+
+/// Returns the parameter values of a call: each provided value, or else the parameter's
+/// rendered `value` template, or else `None`.
+///
+/// A `value` template may refer to other parameters, including ones that get their
+/// own `value`, so parameters are resolved depth first. A cycle is an error.
+fn with_defaults(
+    params: &[UpstreamParam],
+    provided: &[Option<Value>],
+    binds: &BindValues,
+) -> Result<Vec<Option<Value>>, String> {
+    let mut values: Vec<Option<Value>> = (0..params.len())
+        .map(|index| provided.get(index).and_then(present).cloned())
+        .collect();
+    let mut visiting = vec![false; params.len()];
+    for index in 0..params.len() {
+        resolve_default(params, index, binds, &mut values, &mut visiting)?;
+    }
+    Ok(values)
+}
+
+fn resolve_default(
+    params: &[UpstreamParam],
+    index: usize,
+    binds: &BindValues,
+    values: &mut [Option<Value>],
+    visiting: &mut [bool],
+) -> Result<(), String> {
+    let Some(template) = params[index].value else {
+        return Ok(());
+    };
+    if values[index].is_some() {
+        return Ok(());
+    }
+    if visiting[index] {
+        return Err(format!(
+            "the value of parameter `{}` refers back to itself",
+            params[index].name
+        ));
+    }
+    visiting[index] = true;
     for part in template {
-        match part {
-            TemplatePart::Literal(literal) => text.push_str(literal),
-            TemplatePart::Bind(index) => match binds.get(*index) {
-                Some(secret) => text.push_str(secret.expose()),
-                None => return Err(format!("bind variable {index} is not resolved")),
-            },
-            TemplatePart::Input(index) => {
-                if let Some(value) = inputs.get(*index).and_then(present) {
-                    text.push_str(&value_text(value));
-                }
-            }
-            // TODO: parameter references need the operation's parameter values here.
-            TemplatePart::Param(_) => {
-                return Err("parameter references are not yet rendered".into());
-            }
+        if let TemplatePart::Param(other) = part
+            && *other < params.len()
+        {
+            resolve_default(params, *other, binds, values, visiting)?;
         }
     }
-    Ok(text)
+    let text = TemplateScope::consumed(binds, values).render(template)?;
+    values[index] = Some(Value::String(text));
+    visiting[index] = false;
+    Ok(())
 }
 
 /// Returns a JSON value as parameter text: strings raw, everything else as JSON text.
@@ -409,41 +490,82 @@ fn header(name: &str, value: &Value) -> Result<(HeaderName, HeaderValue), Header
     Ok((name, value))
 }
 
-/// Returns the JSON request body: the `Body` parameter's value, with `BodyField`
-/// parameters as top-level fields of an object.
-fn body(
-    operation: &UpstreamOperation,
+/// Returns the headers of a call: header parameters, one `Cookie` header with every
+/// cookie parameter, and `Accept: application/json` unless a parameter sets `Accept`.
+fn request_headers(
+    params: &[UpstreamParam],
     values: &[Option<Value>],
-) -> Result<Option<Vec<u8>>, String> {
-    let mut whole = None;
-    let mut fields = serde_json::Map::new();
-    for (param, value) in operation.params.iter().zip(values) {
+    operation: &str,
+) -> Result<HeaderMap, CallError> {
+    let invalid_input = |param: &UpstreamParam, reason: String| {
+        CallError::Input(InputError {
+            name: param.name.to_owned(),
+            reason,
+        })
+    };
+    let mut headers = HeaderMap::new();
+    let mut cookies = Vec::new();
+    for (param, value) in params.iter().zip(values) {
         let Some(value) = present(value) else {
             continue;
         };
         match param.location {
-            ParamLocation::Body => whole = Some(value.clone()),
-            ParamLocation::BodyField => {
-                fields.insert(param.name.to_owned(), value.clone());
+            ParamLocation::Header => {
+                let (name, value) = header(param.name, value).map_err(|reason| match reason {
+                    HeaderProblem::Value(reason) => invalid_input(param, reason),
+                    HeaderProblem::Name => CallError::Internal {
+                        operation: operation.to_owned(),
+                        reason: format!("invalid header name `{}`", param.name),
+                    },
+                })?;
+                headers.append(name, value);
+            }
+            ParamLocation::Cookie => {
+                if !is_token(param.name) {
+                    return Err(CallError::Internal {
+                        operation: operation.to_owned(),
+                        reason: format!("invalid cookie name `{}`", param.name),
+                    });
+                }
+                let text = value_text(value);
+                if text.contains(['\r', '\n']) {
+                    return Err(invalid_input(
+                        param,
+                        "must not contain CR or LF characters".to_owned(),
+                    ));
+                }
+                cookies.push(format!(
+                    "{}={}",
+                    param.name,
+                    utf8_percent_encode(&text, NOT_COOKIE_OCTET)
+                ));
             }
             _ => {}
         }
     }
-    let body = match (whole, fields.is_empty()) {
-        (None, true) => return Ok(None),
-        (None, false) => Value::Object(fields),
-        (Some(whole), true) => whole,
-        (Some(Value::Object(mut object)), false) => {
-            object.extend(fields);
-            Value::Object(object)
-        }
-        (Some(_), false) => {
-            return Err("body fields need an object body, but the body is not an object".into());
-        }
-    };
-    serde_json::to_vec(&body)
-        .map(Some)
-        .map_err(|error| format!("failed to serialize the request body: {error}"))
+    if !cookies.is_empty() {
+        // Every byte outside `cookie-octet` is percent-encoded, so the value is valid.
+        let mut cookie =
+            HeaderValue::from_str(&cookies.join("; ")).map_err(|_| CallError::Internal {
+                operation: operation.to_owned(),
+                reason: "the cookie header is invalid".to_owned(),
+            })?;
+        // Cookies may carry credentials rendered from bind variables.
+        cookie.set_sensitive(true);
+        headers.insert(COOKIE, cookie);
+    }
+    if !headers.contains_key(ACCEPT) {
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    }
+    Ok(headers)
+}
+
+/// Returns whether `name` is an RFC 9110 token, as cookie names must be.
+fn is_token(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte))
 }
 
 fn method(method: HttpMethod) -> reqwest::Method {
