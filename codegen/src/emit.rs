@@ -205,9 +205,9 @@ fn api_module(api: &Api, module: &str) -> TokenStream {
     let base_uri = &api.base_uri;
     let auth = match &api.auth {
         None => quote!(None),
-        Some(Auth::Bearer(parts)) => {
-            let token = template(parts);
-            quote!(Some(rt::Auth::Bearer { token: #token }))
+        Some(auth) => {
+            let auth = auth_tokens(auth);
+            quote!(Some(#auth))
         }
     };
     let mut docs = doc_text(&format!("Consumed API `{namespace}` at <{base_uri}>."));
@@ -244,8 +244,43 @@ fn api_module(api: &Api, module: &str) -> TokenStream {
                     Self { context }
                 }
 
+                /// Returns the context the client sends through.
+                pub fn context(&self) -> &::std::sync::Arc<rt::CapabilityContext> {
+                    &self.context
+                }
+
                 #(#methods)*
             }
+        }
+    }
+}
+
+fn auth_tokens(auth: &Auth) -> TokenStream {
+    match auth {
+        Auth::Bearer(parts) => {
+            let token = template(parts);
+            quote!(rt::Auth::Bearer { token: #token })
+        }
+        Auth::ApiKey {
+            name,
+            value,
+            in_query,
+        } => {
+            let value = template(value);
+            let placement = if *in_query {
+                quote!(rt::ApiKeyPlacement::Query)
+            } else {
+                quote!(rt::ApiKeyPlacement::Header)
+            };
+            quote!(rt::Auth::ApiKey { name: #name, value: #value, placement: #placement })
+        }
+        Auth::Basic { username, password } => {
+            let (username, password) = (template(username), template(password));
+            quote!(rt::Auth::Basic { username: #username, password: #password })
+        }
+        Auth::Digest { username, password } => {
+            let (username, password) = (template(username), template(password));
+            quote!(rt::Auth::Digest { username: #username, password: #password })
         }
     }
 }
@@ -266,8 +301,24 @@ fn operation_static(op: &UpstreamOperation) -> TokenStream {
     let params = op.params.iter().map(|param| {
         let name = &param.name;
         let location = location(param.location);
-        quote!(rt::UpstreamParam { name: #name, location: #location, value: None })
+        let value = match &param.value {
+            Some(parts) => {
+                let parts = template(parts);
+                quote!(Some(#parts))
+            }
+            None => quote!(None),
+        };
+        quote!(rt::UpstreamParam { name: #name, location: #location, value: #value })
     });
+    let body = match &op.body {
+        Some(body) => {
+            let body = body_tokens(body);
+            quote!(Some(#body))
+        }
+        None => quote!(None),
+    };
+    let output_format = raw_format(op.output_format);
+    let output_scope = option_str(op.output_scope.as_deref());
     let docs = operation_doc(op);
     quote! {
         #docs
@@ -279,9 +330,9 @@ fn operation_static(op: &UpstreamOperation) -> TokenStream {
             method: #method,
             path: &[#(#path),*],
             params: &[#(#params),*],
-            body: None,
-            output_format: rt::RawFormat::Json,
-            output_scope: None,
+            body: #body,
+            output_format: #output_format,
+            output_scope: #output_scope,
         };
     }
 }
@@ -378,7 +429,8 @@ fn rest_module(
         let name = &op.name;
         let op_description = option_str(op.description.as_deref());
         let inputs = inputs(&op.inputs);
-        let call = call(&op.call, capability, api_modules);
+        let call = call(op.call.as_ref(), capability, api_modules);
+        let output = output(&op.output);
         quote! {
             rt::RestOperation {
                 route: #route,
@@ -387,7 +439,7 @@ fn rest_module(
                 description: #op_description,
                 inputs: &[#(#inputs),*],
                 call: #call,
-                output: rt::Output::Body,
+                output: #output,
             }
         }
     });
@@ -438,7 +490,8 @@ fn mcp_module(
         let tool_description = option_str(tool.description.as_deref());
         let hints = hints(tool.hints);
         let inputs = inputs(&tool.inputs);
-        let call = call(&tool.call, capability, api_modules);
+        let call = call(tool.call.as_ref(), capability, api_modules);
+        let output = output(&tool.output);
         quote! {
             rt::McpTool {
                 name: #name,
@@ -447,7 +500,7 @@ fn mcp_module(
                 hints: #hints,
                 inputs: &[#(#inputs),*],
                 call: #call,
-                output: rt::Output::Body,
+                output: #output,
             }
         }
     });
@@ -515,7 +568,10 @@ fn inputs(inputs: &[Input]) -> impl Iterator<Item = TokenStream> + '_ {
     })
 }
 
-fn call(call: &Call, capability: &Capability, api_modules: &[String]) -> TokenStream {
+fn call(call: Option<&Call>, capability: &Capability, api_modules: &[String]) -> TokenStream {
+    let Some(call) = call else {
+        return quote!(None);
+    };
     let module = format_ident!("{}", api_modules[call.api]);
     let op = &capability.apis[call.api].operations[call.operation];
     let operation = format_ident!("{}", op.rust_name.to_ascii_uppercase());
@@ -546,12 +602,152 @@ fn template(parts: &[TemplatePart]) -> TokenStream {
             let index = Literal::usize_unsuffixed(*index);
             quote!(rt::TemplatePart::Bind(#index))
         }
+        part => template_value(part),
+    });
+    quote!(&[#(#parts),*])
+}
+
+/// Emits a template part that stands for a value.
+fn template_value(part: &TemplatePart) -> TokenStream {
+    match part {
+        TemplatePart::Literal(text) => quote!(rt::TemplatePart::Literal(#text)),
+        TemplatePart::Bind(index) => {
+            let index = Literal::usize_unsuffixed(*index);
+            quote!(rt::TemplatePart::Bind(#index))
+        }
         TemplatePart::Input(index) => {
             let index = Literal::usize_unsuffixed(*index);
             quote!(rt::TemplatePart::Input(#index))
         }
+        TemplatePart::Param(index) => {
+            let index = Literal::usize_unsuffixed(*index);
+            quote!(rt::TemplatePart::Param(#index))
+        }
+    }
+}
+
+fn body_tokens(body: &Body) -> TokenStream {
+    match body {
+        Body::Text {
+            content_type,
+            parts,
+        } => {
+            let parts = body_parts(parts);
+            quote!(rt::RequestBody::Text { content_type: #content_type, parts: #parts })
+        }
+        Body::Form(fields) => {
+            let fields = body_fields(fields);
+            quote!(rt::RequestBody::Form { fields: #fields })
+        }
+        Body::Multipart(fields) => {
+            let fields = body_fields(fields);
+            quote!(rt::RequestBody::Multipart { fields: #fields })
+        }
+    }
+}
+
+fn body_fields(fields: &[(String, Vec<BodyPart>)]) -> TokenStream {
+    let fields = fields.iter().map(|(name, parts)| {
+        let parts = body_parts(parts);
+        quote!(rt::BodyField { name: #name, value: #parts })
+    });
+    quote!(&[#(#fields),*])
+}
+
+fn body_parts(parts: &[BodyPart]) -> TokenStream {
+    let parts = parts.iter().map(|part| match part {
+        BodyPart::Literal(text) => quote!(rt::BodyPart::Literal(#text)),
+        BodyPart::Value(source, escape) => {
+            let source = template_value(source);
+            let escape = match escape {
+                Escape::None => quote!(rt::Escape::None),
+                Escape::JsonString => quote!(rt::Escape::JsonString),
+                Escape::JsonValue => quote!(rt::Escape::JsonValue),
+                Escape::Xml => quote!(rt::Escape::Xml),
+            };
+            quote!(rt::BodyPart::Value { source: #source, escape: #escape })
+        }
     });
     quote!(&[#(#parts),*])
+}
+
+fn raw_format(format: RawFormat) -> TokenStream {
+    match format {
+        RawFormat::Json => quote!(rt::RawFormat::Json),
+        RawFormat::Xml => quote!(rt::RawFormat::Xml),
+        RawFormat::Yaml => quote!(rt::RawFormat::Yaml),
+        RawFormat::Csv => quote!(rt::RawFormat::Csv),
+        RawFormat::Tsv => quote!(rt::RawFormat::Tsv),
+        RawFormat::Psv => quote!(rt::RawFormat::Psv),
+        RawFormat::Html => quote!(rt::RawFormat::Html),
+        RawFormat::Markdown => quote!(rt::RawFormat::Markdown),
+    }
+}
+
+fn output(output: &Output) -> TokenStream {
+    match output {
+        Output::Body => quote!(rt::Output::Body),
+        Output::Shape(shape) => {
+            let shape = output_shape(shape);
+            quote!(rt::Output::Shape(&#shape))
+        }
+        Output::Named(properties) => {
+            let properties = output_properties(properties);
+            quote!(rt::Output::Named(#properties))
+        }
+    }
+}
+
+fn output_properties(properties: &[(String, OutputShape)]) -> TokenStream {
+    let properties = properties.iter().map(|(name, shape)| {
+        let shape = output_shape(shape);
+        quote!(rt::Property { name: #name, shape: #shape })
+    });
+    quote!(&[#(#properties),*])
+}
+
+fn output_shape(shape: &OutputShape) -> TokenStream {
+    match shape {
+        OutputShape::Value { path, json_type } => {
+            let path = json_path(path);
+            let json_type = match json_type {
+                Some(t) => {
+                    let t = self::json_type(*t);
+                    quote!(Some(#t))
+                }
+                None => quote!(None),
+            };
+            quote!(rt::OutputShape::Value { path: #path, json_type: #json_type })
+        }
+        OutputShape::Object { path, properties } => {
+            let path = json_path(path);
+            let properties = output_properties(properties);
+            quote!(rt::OutputShape::Object { path: #path, properties: #properties })
+        }
+        OutputShape::Array { path, items } => {
+            let path = json_path(path);
+            let items = output_shape(items);
+            quote!(rt::OutputShape::Array { path: #path, items: &#items })
+        }
+        OutputShape::Constant(json) => quote!(rt::OutputShape::Constant(#json)),
+        OutputShape::Template(parts) => {
+            let parts = template(parts);
+            quote!(rt::OutputShape::Template(#parts))
+        }
+    }
+}
+
+fn json_path(path: &[PathStep]) -> TokenStream {
+    let steps = path.iter().map(|step| match step {
+        PathStep::Field(name) => quote!(rt::PathStep::Field(#name)),
+        PathStep::Index(index) => {
+            let index = Literal::i64_unsuffixed(*index);
+            quote!(rt::PathStep::Index(#index))
+        }
+        PathStep::Wildcard => quote!(rt::PathStep::Wildcard),
+        PathStep::Descendant(name) => quote!(rt::PathStep::Descendant(#name)),
+    });
+    quote!(&[#(#steps),*])
 }
 
 fn method(method: Method) -> TokenStream {
@@ -573,6 +769,8 @@ fn location(location: Location) -> TokenStream {
         Location::Header => quote!(rt::ParamLocation::Header),
         Location::Body => quote!(rt::ParamLocation::Body),
         Location::BodyField => quote!(rt::ParamLocation::BodyField),
+        Location::Cookie => quote!(rt::ParamLocation::Cookie),
+        Location::TemplateOnly => quote!(rt::ParamLocation::TemplateOnly),
     }
 }
 

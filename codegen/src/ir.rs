@@ -63,6 +63,29 @@ pub struct Api {
 pub enum Auth {
     /// A bearer token.
     Bearer(Vec<TemplatePart>),
+    /// An API key in a header or query parameter.
+    ApiKey {
+        /// The header or query parameter name.
+        name: String,
+        /// The key.
+        value: Vec<TemplatePart>,
+        /// `true` for a query parameter, `false` for a header.
+        in_query: bool,
+    },
+    /// Basic authentication.
+    Basic {
+        /// The user name.
+        username: Vec<TemplatePart>,
+        /// The password.
+        password: Vec<TemplatePart>,
+    },
+    /// Digest authentication.
+    Digest {
+        /// The user name.
+        username: Vec<TemplatePart>,
+        /// The password.
+        password: Vec<TemplatePart>,
+    },
 }
 
 /// A part of a string template.
@@ -74,6 +97,8 @@ pub enum TemplatePart {
     Bind(usize),
     /// An input of the exposed operation, by index.
     Input(usize),
+    /// A parameter of the consumed operation, by index.
+    Param(usize),
 }
 
 /// An HTTP method.
@@ -145,10 +170,75 @@ pub struct UpstreamOperation {
     pub path: Vec<PathPart>,
     /// The operation's parameters.
     pub params: Vec<UpstreamParam>,
+    /// The request body template.
+    pub body: Option<Body>,
+    /// The response format.
+    pub output_format: RawFormat,
+    /// `outputSchema`: the CSS selector of the HTML tables to read.
+    pub output_scope: Option<String>,
     /// `label`.
     pub label: Option<String>,
     /// `description`.
     pub description: Option<String>,
+}
+
+/// The format of an upstream response body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawFormat {
+    /// `json`
+    Json,
+    /// `xml`
+    Xml,
+    /// `yaml`
+    Yaml,
+    /// `csv`
+    Csv,
+    /// `tsv`
+    Tsv,
+    /// `psv`
+    Psv,
+    /// `html`
+    Html,
+    /// `markdown`
+    Markdown,
+}
+
+/// A request body template.
+#[derive(Debug)]
+pub enum Body {
+    /// A text body.
+    Text {
+        /// Its `Content-Type`.
+        content_type: String,
+        /// The template.
+        parts: Vec<BodyPart>,
+    },
+    /// Form fields.
+    Form(Vec<(String, Vec<BodyPart>)>),
+    /// Multipart text fields.
+    Multipart(Vec<(String, Vec<BodyPart>)>),
+}
+
+/// A part of a body template.
+#[derive(Debug, PartialEq)]
+pub enum BodyPart {
+    /// Literal text.
+    Literal(String),
+    /// A value and how it is escaped.
+    Value(TemplatePart, Escape),
+}
+
+/// How a value is written into a body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escape {
+    /// Unchanged.
+    None,
+    /// Inside a JSON string.
+    JsonString,
+    /// As a JSON value.
+    JsonValue,
+    /// As XML text.
+    Xml,
 }
 
 /// A part of an upstream path.
@@ -173,6 +263,10 @@ pub enum Location {
     Body,
     /// A field of a JSON object body.
     BodyField,
+    /// A cookie.
+    Cookie,
+    /// Used only by templates.
+    TemplateOnly,
 }
 
 /// A JSON type.
@@ -207,6 +301,8 @@ pub struct UpstreamParam {
     pub required: bool,
     /// Its description.
     pub description: Option<String>,
+    /// The value sent when the call gives none.
+    pub value: Option<Vec<TemplatePart>>,
 }
 
 /// An input of an exposed operation or tool.
@@ -278,8 +374,64 @@ pub struct RestOperation {
     pub description: Option<String>,
     /// The inputs.
     pub inputs: Vec<Input>,
-    /// The call.
-    pub call: Call,
+    /// The call; `None` for a mock.
+    pub call: Option<Call>,
+    /// The output.
+    pub output: Output,
+}
+
+/// How a result is built.
+#[derive(Debug)]
+pub enum Output {
+    /// The upstream body.
+    Body,
+    /// One shaped value.
+    Shape(OutputShape),
+    /// Named values.
+    Named(Vec<(String, OutputShape)>),
+}
+
+/// A shaped output value.
+#[derive(Debug)]
+pub enum OutputShape {
+    /// The value at a path.
+    Value {
+        /// The path.
+        path: Vec<PathStep>,
+        /// The declared type.
+        json_type: Option<JsonType>,
+    },
+    /// An object.
+    Object {
+        /// The node its properties read from.
+        path: Vec<PathStep>,
+        /// The properties.
+        properties: Vec<(String, OutputShape)>,
+    },
+    /// An array.
+    Array {
+        /// The array.
+        path: Vec<PathStep>,
+        /// Each item.
+        items: Box<OutputShape>,
+    },
+    /// A constant, as JSON text.
+    Constant(String),
+    /// A rendered template.
+    Template(Vec<TemplatePart>),
+}
+
+/// A JSONPath step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PathStep {
+    /// A member.
+    Field(String),
+    /// An element.
+    Index(i64),
+    /// Every element or member.
+    Wildcard,
+    /// Every member of that name at any depth.
+    Descendant(String),
 }
 
 /// An MCP adapter.
@@ -312,8 +464,10 @@ pub struct Tool {
     pub hints: Hints,
     /// The arguments.
     pub inputs: Vec<Input>,
-    /// The call.
-    pub call: Call,
+    /// The call; `None` for a mock.
+    pub call: Option<Call>,
+    /// The output.
+    pub output: Output,
 }
 
 /// MCP tool annotations.

@@ -497,23 +497,21 @@ impl Reader<'_> {
         let json_type = self.text(&mut fields, "type");
         let mapping = self.text(&mut fields, "mapping");
         let value = fields.get("value").or_else(|| fields.get("const")).cloned();
-        let mut properties = Vec::new();
-        if let Some(node) = fields.get("properties")
-            && let Some(mut entries) = self.fields(node, "`properties`")
-        {
-            for (key, value) in entries.entries {
-                if let Some(property) = self.output_parameter(value) {
-                    let key = Text {
-                        pos: key.pos,
-                        value: key.name.clone(),
-                    };
-                    properties.push((key, property));
-                }
-            }
-            entries.read.fill(true);
-            self.finish(entries);
-        }
+        let properties = match fields.get("properties") {
+            Some(node) => self.properties(node),
+            None => Vec::new(),
+        };
         let items = match fields.get("items") {
+            // A list of named entries describes the properties of each item.
+            Some(node) if node.as_seq().is_some() => Some(Box::new(OutputParameter {
+                pos: node.pos,
+                name: None,
+                json_type: None,
+                mapping: None,
+                value: None,
+                properties: self.properties(node),
+                items: None,
+            })),
             Some(node) => self.output_parameter(node).map(Box::new),
             None => None,
         };
@@ -530,11 +528,54 @@ impl Reader<'_> {
         })
     }
 
+    /// Reads `properties`: a mapping from names to outputs, or a list of named outputs.
+    fn properties(&mut self, node: &Node) -> Vec<(Text, OutputParameter)> {
+        let mut properties = Vec::new();
+        if let Some(items) = node.as_seq() {
+            for item in items {
+                let Some(property) = self.output_parameter(item) else {
+                    continue;
+                };
+                match property.name.clone() {
+                    Some(name) => properties.push((name, property)),
+                    None => {
+                        self.diagnostics
+                            .error(item.pos, "a property in a list has no `name`")
+                            .hint("add `name:` to each property");
+                    }
+                }
+            }
+            return properties;
+        }
+        let Some(mut entries) = self.fields(node, "`properties`") else {
+            return properties;
+        };
+        for (key, value) in entries.entries {
+            if let Some(property) = self.output_parameter(value) {
+                let key = Text {
+                    pos: key.pos,
+                    value: key.name.clone(),
+                };
+                properties.push((key, property));
+            }
+        }
+        entries.read.fill(true);
+        self.finish(entries);
+        properties
+    }
+
     fn expose(&mut self, node: &Node) -> Option<Expose> {
         let mut fields = self.fields(node, "an `exposes` entry")?;
         let kind = self.required_text(&mut fields, node.pos, "type")?;
         let expose = match kind.value.as_str() {
             "rest" => Expose::Rest(self.rest(node.pos, &mut fields)?),
+            // Versions 0.3 and 0.4 of the schema called the REST adapter `api`.
+            "api" => {
+                self.diagnostics
+                    .warning(kind.pos, "exposes type `api` is read as `rest`")
+                    .hint("write `type: rest`, its name since schema 0.5");
+                Expose::Rest(self.rest(node.pos, &mut fields)?)
+            }
             "mcp" => Expose::Mcp(self.mcp(node.pos, &mut fields)?),
             other => {
                 self.diagnostics

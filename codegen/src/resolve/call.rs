@@ -3,6 +3,23 @@
 use super::*;
 
 impl Resolver<'_> {
+    /// Resolves `call` when there is one; an operation without one is a mock, whose
+    /// outputs are checked by [`Self::output`].
+    #[allow(clippy::option_option)]
+    pub(super) fn optional_call(
+        &mut self,
+        operation: &model::ExposedOperation,
+        site: &CallSite<'_>,
+        inputs: &mut InputSet,
+        kind: AdapterKind<'_>,
+        apis: &[Api],
+    ) -> Option<Option<Call>> {
+        if operation.call.is_none() {
+            return Some(None);
+        }
+        self.call(operation, site, inputs, kind, apis).map(Some)
+    }
+
     /// Resolves `call` and binds every parameter of the called operation.
     pub(super) fn call(
         &mut self,

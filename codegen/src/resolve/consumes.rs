@@ -26,29 +26,69 @@ impl Resolver<'_> {
     }
 
     pub(super) fn api(&mut self, consumes: &model::Consumes, module: String) -> Api {
+        let namespace = consumes.namespace.value.as_str();
         let base_uri = self.base_uri(&consumes.base_uri);
+        self.environment_params(&consumes.input_parameters, namespace);
+        for resource in &consumes.resources {
+            self.environment_params(&resource.input_parameters, namespace);
+        }
         let auth = consumes
             .authentication
             .as_ref()
-            .and_then(|auth| self.auth(auth, &consumes.namespace.value));
+            .and_then(|auth| self.auth(auth, namespace));
         let mut names = Scope::default();
         let mut operations = Vec::new();
         for resource in &consumes.resources {
             for operation in &resource.operations {
                 let shared = [&consumes.input_parameters, &resource.input_parameters];
-                if let Some(op) = self.upstream_operation(resource, operation, &shared, &mut names)
-                {
-                    operations.push(op);
-                }
+                let op =
+                    self.upstream_operation(namespace, resource, operation, &shared, &mut names);
+                operations.extend(op);
             }
         }
+        let mut extra_headers = Vec::new();
+        if let Some(auth) = &consumes.authentication {
+            extra_headers = self.auth_headers(auth, namespace);
+        }
+        for op in &mut operations {
+            for (name, value) in &extra_headers {
+                op.params.push(UpstreamParam {
+                    name: name.clone(),
+                    rust_name: String::new(),
+                    location: Location::Header,
+                    json_type: JsonType::String,
+                    required: false,
+                    description: None,
+                    value: Some(value.clone()),
+                });
+            }
+            name_arguments(&mut op.params);
+        }
         Api {
-            namespace: consumes.namespace.value.clone(),
+            namespace: namespace.to_string(),
             module,
             base_uri,
             description: consumes.description.as_ref().map(|t| t.value.clone()),
             auth,
             operations,
+        }
+    }
+
+    /// Declares `in: environment` parameters, an early way of naming environment
+    /// variables, as bind variables that templates can use.
+    fn environment_params(&mut self, parameters: &[model::Parameter], namespace: &str) {
+        for parameter in parameters {
+            let is_environment = parameter
+                .location
+                .as_ref()
+                .is_some_and(|l| l.value == "environment");
+            if is_environment {
+                self.bind_keys.push(BindKey {
+                    namespace: namespace.to_string(),
+                    key: parameter.name.value.clone(),
+                    env_var: parameter.name.value.clone(),
+                });
+            }
         }
     }
 
@@ -74,39 +114,138 @@ impl Resolver<'_> {
     }
 
     pub(super) fn auth(&mut self, auth: &model::Authentication, namespace: &str) -> Option<Auth> {
-        if auth.kind.value != "bearer" {
+        let field = |name: &str| format!("consumes `{namespace}` authentication.{name}");
+        match auth.kind.value.as_str() {
+            "bearer" => {
+                let token = self.auth_field(auth, auth.token.as_ref(), "token")?;
+                Some(Auth::Bearer(self.template(token, &field("token"), None)?))
+            }
+            // The catalog uses `oauth2` with a `token` for a client that already holds one.
+            "oauth2" if auth.token.is_some() => {
+                self.diagnostics
+                    .warning(
+                        auth.kind.pos,
+                        "oauth2 with a `token` is sent as a bearer token",
+                    )
+                    .hint("write `type: bearer` to say so");
+                let token = auth.token.as_ref()?;
+                Some(Auth::Bearer(self.template(token, &field("token"), None)?))
+            }
+            "apikey" => self.api_key(auth, namespace),
+            "basic" | "digest" => {
+                let username = self.auth_field(auth, auth.username.as_ref(), "username")?;
+                let username = self.template(username, &field("username"), None)?;
+                let password = match &auth.password {
+                    Some(password) => self.template(password, &field("password"), None)?,
+                    None => Vec::new(),
+                };
+                Some(if auth.kind.value == "basic" {
+                    Auth::Basic { username, password }
+                } else {
+                    Auth::Digest { username, password }
+                })
+            }
+            other => {
+                self.diagnostics
+                    .error(
+                        auth.kind.pos,
+                        format!("authentication type `{other}` is not supported"),
+                    )
+                    .hint("use bearer, apikey, basic or digest");
+                None
+            }
+        }
+    }
+
+    fn auth_field<'t>(
+        &mut self,
+        auth: &model::Authentication,
+        value: Option<&'t Text>,
+        name: &str,
+    ) -> Option<&'t Text> {
+        if value.is_none() {
             self.diagnostics
                 .error(
-                    auth.kind.pos,
-                    format!(
-                        "authentication type `{}` is not yet supported",
-                        auth.kind.value
-                    ),
+                    auth.pos,
+                    format!("{} authentication has no `{name}`", auth.kind.value),
                 )
-                .hint("`bearer` is supported");
+                .hint(format!(
+                    "add `{name}:` with a variable from `binds`, such as '{{{{env.SECRET}}}}'"
+                ));
+        }
+        value
+    }
+
+    fn api_key(&mut self, auth: &model::Authentication, namespace: &str) -> Option<Auth> {
+        if !auth.headers.is_empty() && auth.key.is_none() {
+            // The catalog's `headers:` map; each becomes a header parameter instead.
             return None;
         }
-        let Some(token) = &auth.token else {
-            self.diagnostics
-                .error(auth.pos, "bearer authentication has no `token`")
-                .hint("add `token: '{{env.API_TOKEN}}'` with a variable from `binds`");
-            return None;
+        let key = self.auth_field(auth, auth.key.as_ref(), "key")?;
+        let value = self.auth_field(auth, auth.value.as_ref(), "value")?;
+        let used_by = format!("consumes `{namespace}` authentication.value");
+        let value = self.template(value, &used_by, None)?;
+        let in_query = match auth.placement.as_ref().map(|p| p.value.as_str()) {
+            Some("query") => true,
+            Some("header") => false,
+            None => {
+                self.diagnostics
+                    .warning(
+                        auth.pos,
+                        format!(
+                            "apikey `{}` has no `placement`; sent as a header",
+                            key.value
+                        ),
+                    )
+                    .hint("add `placement: header` or `placement: query`");
+                false
+            }
+            Some(other) => {
+                let pos = auth.placement.as_ref().map_or(auth.pos, |p| p.pos);
+                self.diagnostics
+                    .error(pos, format!("unknown apikey placement `{other}`"))
+                    .hint("use `header` or `query`");
+                return None;
+            }
         };
-        let used_by = format!("consumes `{namespace}` authentication.token");
-        let parts = self.template(token, &used_by, None)?;
-        Some(Auth::Bearer(parts))
+        Some(Auth::ApiKey {
+            name: key.value.clone(),
+            value,
+            in_query,
+        })
+    }
+
+    /// Returns the catalog's `headers:` map of an apikey block as header values.
+    fn auth_headers(
+        &mut self,
+        auth: &model::Authentication,
+        namespace: &str,
+    ) -> Vec<(String, Vec<TemplatePart>)> {
+        let mut headers = Vec::new();
+        for (name, value) in &auth.headers {
+            let used_by = format!(
+                "consumes `{namespace}` authentication.headers.{}",
+                name.value
+            );
+            if let Some(parts) = self.template(value, &used_by, None) {
+                headers.push((name.value.clone(), parts));
+            }
+        }
+        headers
     }
 
     pub(super) fn upstream_operation(
         &mut self,
+        namespace: &str,
         resource: &model::Resource,
         operation: &model::Operation,
         shared: &[&Vec<model::Parameter>],
         names: &mut Scope,
     ) -> Option<UpstreamOperation> {
         let method = self.method(&operation.method);
-        self.raw_format(operation);
-        let (path, placeholders) = self.path_template(&resource.path);
+        let output_format = self.raw_format(operation);
+        let path_text = operation.path.as_ref().unwrap_or(&resource.path);
+        let (path, placeholders) = self.path_template(path_text);
 
         // Path parameters come first, in path order, so client methods read like the URL.
         let mut params: Vec<UpstreamParam> = Vec::new();
@@ -115,11 +254,13 @@ impl Resolver<'_> {
                 params.push(path_param(name));
             }
         }
-        let declared = shared
+        let declared: Vec<&model::Parameter> = shared
             .iter()
             .flat_map(|list| list.iter())
-            .chain(&operation.input_parameters);
-        for parameter in declared {
+            .chain(&operation.input_parameters)
+            .filter(|p| p.location.as_ref().is_none_or(|l| l.value != "environment"))
+            .collect();
+        for parameter in &declared {
             if let Some(param) = self.upstream_param(parameter, &placeholders) {
                 match params.iter_mut().find(|p| p.name == param.name) {
                     Some(existing) => *existing = param,
@@ -127,27 +268,18 @@ impl Resolver<'_> {
                 }
             }
         }
-        let mut path_parts = Vec::new();
-        for part in path {
-            path_parts.push(match part {
-                RawPathPart::Literal(text) => PathPart::Literal(text),
-                RawPathPart::Placeholder(name) => {
-                    let index = match params.iter().position(|p| p.name == name) {
-                        Some(index) => index,
-                        None => {
-                            params.push(path_param(&name));
-                            params.len() - 1
-                        }
-                    };
-                    params[index].location = Location::Path;
-                    params[index].required = true;
-                    PathPart::Param(index)
-                }
-            });
-        }
-        let mut arguments = Scope::default();
-        for param in &mut params {
-            param.rust_name = arguments.unique(ident::snake_case(&param.name));
+        let path_parts = path_parts(path, &mut params);
+
+        let id = format!(
+            "{namespace}.{}.{}",
+            resource.name.value, operation.name.value
+        );
+        let body = match &operation.body {
+            Some(body) => self.body(body, &id, &mut params),
+            None => None,
+        };
+        for parameter in &declared {
+            self.param_value(parameter, &id, &mut params);
         }
 
         let rust_name = format!("{}_{}", resource.name.value, operation.name.value);
@@ -156,24 +288,92 @@ impl Resolver<'_> {
             name: operation.name.value.clone(),
             rust_name: names.unique(ident::snake_case(&rust_name)),
             method: method?,
-            path_text: resource.path.value.clone(),
+            path_text: path_text.value.clone(),
             path: path_parts,
             params,
+            body,
+            output_format,
+            output_scope: operation.output_schema.as_ref().map(|t| t.value.clone()),
             label: operation.label.as_ref().map(|t| t.value.clone()),
             description: operation.description.as_ref().map(|t| t.value.clone()),
         })
     }
 
-    pub(super) fn raw_format(&mut self, operation: &model::Operation) {
-        if let Some(format) = &operation.output_raw_format
-            && format.value != "json"
-        {
-            self.diagnostics
-                .error(
-                    format.pos,
-                    format!("outputRawFormat `{}` is not yet supported", format.value),
-                )
-                .hint("`json` is supported");
+    /// Resolves a consumed parameter's `value`: a constant or a template over binds and
+    /// the operation's other parameters.
+    fn param_value(
+        &mut self,
+        parameter: &model::Parameter,
+        id: &str,
+        params: &mut [UpstreamParam],
+    ) {
+        let Some(node) = &parameter.value else {
+            return;
+        };
+        let Some(index) = params.iter().position(|p| p.name == parameter.name.value) else {
+            return;
+        };
+        let text = match &node.value {
+            yaml::Value::String(text) => text.clone(),
+            yaml::Value::Number(number) => number.to_string(),
+            yaml::Value::Bool(flag) => flag.to_string(),
+            _ => {
+                self.diagnostics
+                    .error(
+                        node.pos,
+                        format!(
+                            "`value` of `{}` must be a string, number or boolean",
+                            parameter.name.value
+                        ),
+                    )
+                    .hint("write the value as text, such as '2024-01-01'");
+                return;
+            }
+        };
+        let text = Text {
+            pos: node.pos,
+            value: text,
+        };
+        let used_by = format!("`{id}` parameter `{}`", parameter.name.value);
+        let names: Vec<String> = params.iter().map(|p| p.name.clone()).collect();
+        let value = self.template_with(&text, &used_by, |name| {
+            let name = strip_adapter_prefix(name);
+            names
+                .iter()
+                .position(|n| n == name)
+                .map(TemplatePart::Param)
+        });
+        params[index].value = value;
+    }
+
+    pub(super) fn raw_format(&mut self, operation: &model::Operation) -> RawFormat {
+        let Some(format) = &operation.output_raw_format else {
+            return RawFormat::Json;
+        };
+        match format.value.as_str() {
+            "json" => RawFormat::Json,
+            "xml" => RawFormat::Xml,
+            "yaml" => RawFormat::Yaml,
+            "csv" => RawFormat::Csv,
+            "tsv" => RawFormat::Tsv,
+            "psv" => RawFormat::Psv,
+            "html" => RawFormat::Html,
+            "markdown" => RawFormat::Markdown,
+            "avro" | "protobuf" => {
+                self.diagnostics
+                    .error(
+                        format.pos,
+                        format!("outputRawFormat `{}` is not supported", format.value),
+                    )
+                    .hint("decoding it needs a schema the spec cannot carry; have the API answer JSON");
+                RawFormat::Json
+            }
+            other => {
+                self.diagnostics
+                    .error(format.pos, format!("unknown outputRawFormat `{other}`"))
+                    .hint("use json, xml, yaml, csv, tsv, psv, html or markdown");
+                RawFormat::Json
+            }
         }
     }
 
@@ -213,12 +413,15 @@ impl Resolver<'_> {
             None if placeholders.contains(&name) => Location::Path,
             None => Location::Query,
         };
+        // A parameter with a fixed value needs nothing from the caller.
+        let has_value = parameter.value.is_some();
         Some(UpstreamParam {
             rust_name: String::new(),
             location,
             json_type: self.json_type(parameter.json_type.as_ref()),
-            required: parameter.required.unwrap_or(location == Location::Path),
+            required: !has_value && parameter.required.unwrap_or(location == Location::Path),
             description: parameter.description.as_ref().map(|t| t.value.clone()),
+            value: None,
             name,
         })
     }
@@ -232,7 +435,46 @@ pub(super) fn path_param(name: &str) -> UpstreamParam {
         json_type: JsonType::String,
         required: true,
         description: None,
+        value: None,
     }
+}
+
+/// Indexes the path's placeholders into `params`, adding any that is not declared.
+fn path_parts(path: Vec<RawPathPart>, params: &mut Vec<UpstreamParam>) -> Vec<PathPart> {
+    let mut parts = Vec::new();
+    for part in path {
+        parts.push(match part {
+            RawPathPart::Literal(text) => PathPart::Literal(text),
+            RawPathPart::Placeholder(name) => {
+                let index = match params.iter().position(|p| p.name == name) {
+                    Some(index) => index,
+                    None => {
+                        params.push(path_param(&name));
+                        params.len() - 1
+                    }
+                };
+                params[index].location = Location::Path;
+                params[index].required = true;
+                PathPart::Param(index)
+            }
+        });
+    }
+    parts
+}
+
+/// Gives each parameter a unique Rust argument name.
+fn name_arguments(params: &mut [UpstreamParam]) {
+    let mut arguments = Scope::default();
+    for param in params {
+        param.rust_name = arguments.unique(ident::snake_case(&param.name));
+    }
+}
+
+/// Drops the catalog's `rest.` or `tools.` in front of a consumed-side placeholder.
+pub(super) fn strip_adapter_prefix(name: &str) -> &str {
+    name.strip_prefix("rest.")
+        .or_else(|| name.strip_prefix("tools."))
+        .unwrap_or(name)
 }
 
 /// A path split at its placeholders, before parameters are indexed.

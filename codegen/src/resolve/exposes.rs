@@ -111,8 +111,8 @@ impl Resolver<'_> {
             .iter()
             .chain(&operation.input_parameters);
         self.declared_inputs(declared, &mut inputs, kind, route_params);
-        let call = self.call(operation, &site, &mut inputs, kind, apis)?;
-        self.single_output(operation);
+        let call = self.optional_call(operation, &site, &mut inputs, kind, apis)?;
+        let output = self.output(operation, &inputs, kind, call.is_some())?;
         Some(RestOperation {
             route: resource.path.value.clone(),
             method,
@@ -123,6 +123,7 @@ impl Resolver<'_> {
             description: operation.description.as_ref().map(|t| t.value.clone()),
             inputs: inputs.items,
             call,
+            output,
         })
     }
 
@@ -135,6 +136,15 @@ impl Resolver<'_> {
     ) {
         for parameter in declared {
             let name = parameter.name.value.clone();
+            if let Some(value) = &parameter.value {
+                self.diagnostics
+                    .error(
+                        value.pos,
+                        format!("`value` on exposed input `{name}` is not yet supported"),
+                    )
+                    .hint("bind the consumed parameter with `with` instead");
+                continue;
+            }
             let location = match &parameter.location {
                 Some(text) => match self.location(text, &name) {
                     Some(location) => location,
@@ -168,29 +178,6 @@ impl Resolver<'_> {
                 None => {
                     inputs.add(input);
                 }
-            }
-        }
-    }
-
-    pub(super) fn single_output(&mut self, operation: &model::ExposedOperation) {
-        if operation.output_parameters.len() > 1 {
-            self.diagnostics
-                .error(
-                    operation.output_parameters[1].pos,
-                    "several output parameters are not yet supported",
-                )
-                .hint("map the whole body with a single `mapping: $`");
-        }
-        for output in &operation.output_parameters {
-            if let Some(mapping) = &output.mapping
-                && !matches!(mapping.value.trim(), "$" | "$.")
-            {
-                self.diagnostics
-                    .error(
-                        mapping.pos,
-                        format!("output mapping `{}` is not yet supported", mapping.value),
-                    )
-                    .hint("`$` (the whole upstream body) is supported");
             }
         }
     }
@@ -260,8 +247,8 @@ impl Resolver<'_> {
         };
         let mut inputs = InputSet::default();
         self.declared_inputs(tool.input_parameters.iter(), &mut inputs, kind, &[]);
-        let call = self.call(tool, &site, &mut inputs, kind, apis)?;
-        self.single_output(tool);
+        let call = self.optional_call(tool, &site, &mut inputs, kind, apis)?;
+        let output = self.output(tool, &inputs, kind, call.is_some())?;
         let hints = Hints {
             read_only: tool.hints.read_only,
             destructive: tool.hints.destructive,
@@ -275,6 +262,7 @@ impl Resolver<'_> {
             hints,
             inputs: inputs.items,
             call,
+            output,
         })
     }
 

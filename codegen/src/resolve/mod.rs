@@ -11,11 +11,14 @@ use crate::ir::*;
 use crate::model::{self, Spec, Text};
 use crate::yaml::{self, Node, Pos};
 
+mod body;
 mod call;
 mod consumes;
 mod exposes;
+mod outputs;
 mod text;
 
+use consumes::strip_adapter_prefix;
 use exposes::*;
 use text::*;
 
@@ -209,34 +212,63 @@ impl Resolver<'_> {
         used_by: &str,
         mut inputs: Option<(&mut InputSet, AdapterKind<'_>)>,
     ) -> Option<Vec<TemplatePart>> {
-        let mut parts = Vec::new();
-        let mut rest = text.value.as_str();
-        let mut ok = true;
-        while let Some(start) = rest.find("{{") {
-            let Some(length) = rest[start + 2..].find("}}") else {
-                self.diagnostics
-                    .error(text.pos, format!("unclosed `{{{{` in `{}`", text.value))
-                    .hint("close the placeholder with `}}`");
-                return None;
-            };
-            if start > 0 {
-                parts.push(TemplatePart::Literal(rest[..start].to_string()));
+        // Inputs come first, named with or without their adapter prefix; a prefixed
+        // name that no input has declares one.
+        let binds: Vec<String> = self.bind_keys.iter().map(|b| b.key.clone()).collect();
+        self.template_with(text, used_by, |name| {
+            let (set, kind) = inputs.as_mut()?;
+            let reference = input_reference(name, *kind);
+            let bare = reference.unwrap_or(name);
+            if let Some(index) = set.find(bare) {
+                return Some(TemplatePart::Input(index));
             }
-            let name = rest[start + 2..start + 2 + length].trim();
-            let input = inputs
-                .as_mut()
-                .and_then(|(set, kind)| input_reference(name, *kind).and_then(|n| set.find(n)));
-            match input {
-                Some(index) => parts.push(TemplatePart::Input(index)),
-                None => match self.bind(name, text.pos, used_by) {
-                    Some(index) => parts.push(TemplatePart::Bind(index)),
-                    None => ok = false,
+            if reference.is_none() || binds.iter().any(|b| b == bare) {
+                return None;
+            }
+            let index = set.add(Input {
+                name: bare.to_string(),
+                location: Location::Query,
+                json_type: JsonType::String,
+                required: !kind.is_rest,
+                description: None,
+            });
+            Some(TemplatePart::Input(index))
+        })
+    }
+
+    /// Splits `{{...}}` placeholders out of a string, naming each with `lookup` or,
+    /// when it returns `None`, as a bind variable.
+    fn template_with(
+        &mut self,
+        text: &Text,
+        used_by: &str,
+        mut lookup: impl FnMut(&str) -> Option<TemplatePart>,
+    ) -> Option<Vec<TemplatePart>> {
+        let pieces = match split_template(&text.value) {
+            Ok(pieces) => pieces,
+            Err(message) => {
+                self.diagnostics
+                    .error(
+                        text.pos,
+                        format!("invalid template `{}`: {message}", text.value),
+                    )
+                    .hint("write placeholders as `{{name}}`");
+                return None;
+            }
+        };
+        let mut parts = Vec::new();
+        let mut ok = true;
+        for piece in pieces {
+            match piece {
+                Piece::Literal(literal) => parts.push(TemplatePart::Literal(literal)),
+                Piece::Placeholder(name) => match lookup(&name) {
+                    Some(part) => parts.push(part),
+                    None => match self.bind(&name, text.pos, used_by) {
+                        Some(index) => parts.push(TemplatePart::Bind(index)),
+                        None => ok = false,
+                    },
                 },
             }
-            rest = &rest[start + 2 + length + 2..];
-        }
-        if !rest.is_empty() {
-            parts.push(TemplatePart::Literal(rest.to_string()));
         }
         ok.then_some(parts)
     }
@@ -259,19 +291,14 @@ impl Resolver<'_> {
             "header" => Some(Location::Header),
             "body" if name == "body" => Some(Location::Body),
             "body" => Some(Location::BodyField),
-            "cookie" => {
-                self.diagnostics
-                    .error(text.pos, "`in: cookie` parameters are not yet supported")
-                    .hint("send the value as a header parameter `Cookie` instead");
-                None
-            }
+            "cookie" => Some(Location::Cookie),
             other => {
                 self.diagnostics
                     .error(
                         text.pos,
                         format!("unknown parameter location `in: {other}`"),
                     )
-                    .hint("use path, query, header or body");
+                    .hint("use path, query, header, cookie or body");
                 None
             }
         }

@@ -2,6 +2,39 @@
 
 use super::*;
 
+/// A piece of a `{{...}}` template.
+#[derive(Debug, PartialEq)]
+pub(super) enum Piece {
+    /// Literal text.
+    Literal(String),
+    /// A placeholder's trimmed name.
+    Placeholder(String),
+}
+
+/// Splits `{{name}}` placeholders out of a string.
+pub(super) fn split_template(text: &str) -> Result<Vec<Piece>, String> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let Some(length) = rest[start + 2..].find("}}") else {
+            return Err("a `{{` is never closed".into());
+        };
+        if start > 0 {
+            pieces.push(Piece::Literal(rest[..start].to_string()));
+        }
+        let name = rest[start + 2..start + 2 + length].trim();
+        if name.is_empty() {
+            return Err("a placeholder has no name".into());
+        }
+        pieces.push(Piece::Placeholder(name.to_string()));
+        rest = &rest[start + 2 + length + 2..];
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Literal(rest.to_string()));
+    }
+    Ok(pieces)
+}
+
 /// Returns the candidate closest to `name`, when one is close enough to be a typo.
 pub(super) fn closest<'c>(name: &str, candidates: &[&'c str]) -> Option<&'c str> {
     candidates
@@ -84,6 +117,22 @@ mod tests {
             Some("get-user")
         );
         assert_eq!(closest("delete", &["get", "post"]), None);
+    }
+
+    #[test]
+    fn split_template_pieces() {
+        let pieces = split_template("a {{ x }}b{{y}}").expect("valid template");
+        assert_eq!(
+            pieces,
+            [
+                Piece::Literal("a ".into()),
+                Piece::Placeholder("x".into()),
+                Piece::Literal("b".into()),
+                Piece::Placeholder("y".into()),
+            ]
+        );
+        assert!(split_template("{{x").is_err());
+        assert!(split_template("{{ }}").is_err());
     }
 
     #[test]

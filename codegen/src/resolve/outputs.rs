@@ -1,0 +1,272 @@
+//! Resolving the `outputParameters` of REST operations and MCP tools.
+//!
+//! `mapping` is a JSONPath into the (converted) upstream body; `value` is a constant,
+//! a `{{input}}` template, or in the catalog's dialect a JSONPath starting with `$`.
+//! Objects take `properties`, arrays `items`; several named outputs form an object.
+
+use super::*;
+
+impl Resolver<'_> {
+    /// Builds the output of an exposed operation; `has_call` is false in mock mode.
+    pub(super) fn output(
+        &mut self,
+        operation: &model::ExposedOperation,
+        inputs: &InputSet,
+        kind: AdapterKind<'_>,
+        has_call: bool,
+    ) -> Option<Output> {
+        let outputs = &operation.output_parameters;
+        if outputs.is_empty() {
+            if !has_call {
+                self.diagnostics
+                    .error(
+                        operation.pos,
+                        "operation has neither `call` nor output values",
+                    )
+                    .hint("add `call: NAMESPACE.OPERATION`, or outputs with `value` for a mock");
+                return None;
+            }
+            return Some(Output::Body);
+        }
+        if let [only] = outputs.as_slice()
+            && only.name.is_none()
+        {
+            if has_call && is_whole_body(only) {
+                return Some(Output::Body);
+            }
+            return Some(Output::Shape(self.shape(only, inputs, kind, None)?));
+        }
+
+        let mut named = Vec::new();
+        let mut ok = true;
+        for output in outputs {
+            let Some(name) = &output.name else {
+                self.diagnostics
+                    .error(output.pos, "an output among several has no `name`")
+                    .hint("name each output; the result is an object keyed by those names");
+                ok = false;
+                continue;
+            };
+            match self.shape(output, inputs, kind, None) {
+                Some(shape) => named.push((name.value.clone(), shape)),
+                None => ok = false,
+            }
+        }
+        ok.then_some(Output::Named(named))
+    }
+
+    /// Resolves one output; `property` is its name when it is an object's property,
+    /// which is also where it is read from when it has no `mapping`.
+    fn shape(
+        &mut self,
+        output: &model::OutputParameter,
+        inputs: &InputSet,
+        kind: AdapterKind<'_>,
+        property: Option<&str>,
+    ) -> Option<OutputShape> {
+        let json_type = output.json_type.as_ref().map(|t| self.json_type(Some(t)));
+        if let Some(value) = &output.value {
+            return self.value_shape(value, json_type, inputs, kind);
+        }
+        let path = match &output.mapping {
+            Some(mapping) => self.json_path(mapping)?,
+            None => property
+                .map(|name| vec![PathStep::Field(name.to_string())])
+                .unwrap_or_default(),
+        };
+        if !output.properties.is_empty() {
+            let mut properties = Vec::new();
+            for (name, property) in &output.properties {
+                let shape = self.shape(property, inputs, kind, Some(&name.value))?;
+                properties.push((name.value.clone(), shape));
+            }
+            return Some(OutputShape::Object { path, properties });
+        }
+        if let Some(items) = &output.items {
+            let items = self.shape(items, inputs, kind, None)?;
+            return Some(OutputShape::Array {
+                path,
+                items: Box::new(items),
+            });
+        }
+        Some(OutputShape::Value { path, json_type })
+    }
+
+    fn value_shape(
+        &mut self,
+        value: &Node,
+        json_type: Option<JsonType>,
+        inputs: &InputSet,
+        kind: AdapterKind<'_>,
+    ) -> Option<OutputShape> {
+        let Some(text) = value.as_str() else {
+            return Some(OutputShape::Constant(json_text(value)));
+        };
+        let text = Text {
+            pos: value.pos,
+            value: text.to_string(),
+        };
+        if text.value.contains("{{") {
+            let parts = self.template_with(&text, "an output `value`", |name| {
+                let name = input_reference(name, kind).unwrap_or(name);
+                inputs.find(name).map(TemplatePart::Input)
+            })?;
+            return Some(OutputShape::Template(parts));
+        }
+        if text.value.starts_with('$') {
+            let path = self.json_path(&text)?;
+            return Some(OutputShape::Value { path, json_type });
+        }
+        Some(OutputShape::Constant(typed_constant(
+            &text.value,
+            json_type,
+        )))
+    }
+
+    /// Parses a JSONPath such as `$.a.b[0]`, `$['a b']`, `$.items[*]` or `$..id`.
+    fn json_path(&mut self, text: &Text) -> Option<Vec<PathStep>> {
+        match parse_json_path(&text.value) {
+            Ok(steps) => Some(steps),
+            Err(message) => {
+                self.diagnostics
+                    .error(text.pos, format!("invalid JSONPath `{}`: {message}", text.value))
+                    .hint("write paths such as `$`, `$.items[0].id`, `$['a-b']`, `$.list[*]` or `$..id`");
+                None
+            }
+        }
+    }
+}
+
+/// Tells whether an output passes the upstream body through unchanged.
+fn is_whole_body(output: &model::OutputParameter) -> bool {
+    let whole = output
+        .mapping
+        .as_ref()
+        .is_none_or(|m| matches!(m.value.trim(), "$" | "$."));
+    whole && output.value.is_none() && output.properties.is_empty() && output.items.is_none()
+}
+
+/// Writes a constant string as JSON, as a number or boolean when its type says so.
+fn typed_constant(text: &str, json_type: Option<JsonType>) -> String {
+    let typed = match json_type {
+        Some(JsonType::Number | JsonType::Integer) => text.trim().parse::<f64>().is_ok(),
+        Some(JsonType::Boolean) => matches!(text.trim(), "true" | "false"),
+        _ => false,
+    };
+    if typed {
+        text.trim().to_string()
+    } else {
+        json_string(text)
+    }
+}
+
+/// Parses the JSONPath subset that outputs use: member names (dotted or bracketed),
+/// indexes, `*` and `..name`.
+pub(super) fn parse_json_path(text: &str) -> Result<Vec<PathStep>, String> {
+    let text = text.trim();
+    let Some(mut rest) = text.strip_prefix('$') else {
+        return Err("a path starts with `$`".into());
+    };
+    let mut steps = Vec::new();
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("..") {
+            let (name, tail) = take_name(after);
+            if name.is_empty() {
+                return Err("`..` must be followed by a member name".into());
+            }
+            steps.push(PathStep::Descendant(name.to_string()));
+            rest = tail;
+        } else if let Some(after) = rest.strip_prefix('.') {
+            if after.is_empty() {
+                break;
+            }
+            if let Some(tail) = after.strip_prefix('*') {
+                steps.push(PathStep::Wildcard);
+                rest = tail;
+                continue;
+            }
+            let (name, tail) = take_name(after);
+            if name.is_empty() {
+                return Err(format!("expected a member name at `{after}`"));
+            }
+            steps.push(PathStep::Field(name.to_string()));
+            rest = tail;
+        } else if let Some(after) = rest.strip_prefix('[') {
+            let Some(end) = after.find(']') else {
+                return Err("a `[` is never closed".into());
+            };
+            steps.push(bracket_step(after[..end].trim())?);
+            rest = &after[end + 1..];
+        } else {
+            return Err(format!("unexpected `{rest}`"));
+        }
+    }
+    Ok(steps)
+}
+
+fn take_name(text: &str) -> (&str, &str) {
+    let end = text.find(['.', '[']).unwrap_or(text.len());
+    (&text[..end], &text[end..])
+}
+
+fn bracket_step(inner: &str) -> Result<PathStep, String> {
+    if inner == "*" {
+        return Ok(PathStep::Wildcard);
+    }
+    if let Some(name) = inner
+        .strip_prefix('\'')
+        .and_then(|s| s.strip_suffix('\''))
+        .or_else(|| inner.strip_prefix('"').and_then(|s| s.strip_suffix('"')))
+    {
+        return Ok(PathStep::Field(name.to_string()));
+    }
+    inner
+        .parse::<i64>()
+        .map(PathStep::Index)
+        .map_err(|_| format!("`[{inner}]` is not an index, `*` or a quoted name"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_path_table() {
+        let field = |n: &str| PathStep::Field(n.to_string());
+        let cases = [
+            ("$", vec![]),
+            ("$.", vec![]),
+            ("$.a.b", vec![field("a"), field("b")]),
+            ("$.tables[0]", vec![field("tables"), PathStep::Index(0)]),
+            ("$['a b'][-1]", vec![field("a b"), PathStep::Index(-1)]),
+            (
+                "$.items[*].id",
+                vec![field("items"), PathStep::Wildcard, field("id")],
+            ),
+            ("$.*", vec![PathStep::Wildcard]),
+            ("$..id", vec![PathStep::Descendant("id".into())]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(
+                parse_json_path(text),
+                Ok(expected),
+                "parse_json_path({text:?})"
+            );
+        }
+    }
+
+    #[test]
+    fn json_path_errors() {
+        for text in ["a.b", "$.a[", "$[x]", "$..", "$a"] {
+            assert!(parse_json_path(text).is_err(), "{text} parsed");
+        }
+    }
+
+    #[test]
+    fn constants_keep_declared_types() {
+        assert_eq!(typed_constant("42", Some(JsonType::Integer)), "42");
+        assert_eq!(typed_constant("NO", Some(JsonType::String)), "\"NO\"");
+        assert_eq!(typed_constant("true", Some(JsonType::Boolean)), "true");
+        assert_eq!(typed_constant("abc", Some(JsonType::Number)), "\"abc\"");
+    }
+}
