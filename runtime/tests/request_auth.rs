@@ -326,7 +326,7 @@ struct DigestAttempt {
     accepted: bool,
 }
 
-/// Starts a server that answers every request without a valid `Authorization: Digest`
+/// Starts a server that responds to every request without a valid `Authorization: Digest`
 /// header with a `401` challenge, and every valid one with `200 {"ok":true}`.
 async fn digest_server(setup: DigestSetup) -> (String, Arc<Mutex<Vec<DigestAttempt>>>) {
     let attempts = Arc::new(Mutex::new(Vec::new()));
@@ -454,8 +454,7 @@ async fn digest_round_trip(setup: DigestSetup) -> Vec<DigestAttempt> {
 
     assert_eq!(response.status, 200);
     assert_eq!(&response.body[..], br#"{"ok":true}"#);
-    let attempts = attempts.lock().expect("attempts lock").clone();
-    attempts
+    attempts.lock().expect("attempts lock").clone()
 }
 
 fn assert_challenged_then_accepted(attempts: &[DigestAttempt]) {
