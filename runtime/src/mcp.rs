@@ -3,7 +3,8 @@
 //! [`router`] turns one [`McpAdapter`] into an axum router that serves MCP at `/mcp` and at
 //! `/`. The tool table is built once per adapter from the static [`McpTool`] descriptors. Each
 //! `tools/call` checks the arguments, calls the consumed operation through
-//! [`invoke_declared`] and turns the upstream response into a tool result. The server keeps no
+//! [`invoke_declared`] and turns the upstream response into a tool result; a mock tool, which
+//! has no consumed operation, builds its result from its output alone. The server keeps no
 //! per-session state, so any replica behind a load balancer can serve any request.
 
 use std::borrow::Cow;
@@ -26,9 +27,13 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::{Map, Value, json};
 
-use crate::descriptor::{Input, McpAdapter, McpTool, Output, ToolHints, UpstreamOperation};
+use crate::descriptor::{
+    Input, McpAdapter, McpTool, Output, RawFormat, ToolHints, UpstreamOperation,
+};
 use crate::invoke::{CapabilityContext, InputError, inputs_from_json, invoke_declared};
+use crate::secret::BindValues;
 use crate::upstream::{CallError, UpstreamResponse, operation_id};
+use crate::{format, output};
 
 /// The maximum number of bytes of an upstream error body quoted in a tool error.
 ///
@@ -197,13 +202,20 @@ impl McpServer {
             Ok(inputs) => inputs,
             Err(error) => return invalid_argument(&error),
         };
-        // TODO: mock mode (a tool without `call`) answers from its outputs alone.
+        let binds = self.state.context.binds();
         let Some(call) = &tool.call else {
-            return Outcome::failed("unsupported", None, "mock tools are not yet served".into());
+            return mock_result(tool, &inputs, binds);
         };
         let operation = call.operation;
         match invoke_declared(&self.state.context, call, tool.inputs, &inputs).await {
-            Ok(response) => result_from_response(operation, &tool.output, response),
+            Ok(response) => {
+                let shaping = Shaping {
+                    output: &tool.output,
+                    inputs: &inputs,
+                    binds,
+                };
+                result_from_response(operation, &shaping, response)
+            }
             // An empty path value or a header value with CR or LF, found while the request
             // was built, so nothing was sent.
             Err(CallError::Input(error)) => invalid_argument(&error),
@@ -244,6 +256,16 @@ impl Outcome {
         }
     }
 
+    /// Returns the outcome of a mock tool, which makes no upstream call.
+    fn mocked(result: CallToolResult) -> Self {
+        Self {
+            result,
+            upstream_status: None,
+            failure: None,
+            log_detail: None,
+        }
+    }
+
     fn failed(failure: &'static str, status: Option<u16>, message: String) -> Self {
         Self {
             result: CallToolResult::error(vec![ContentBlock::text(message)]),
@@ -254,10 +276,34 @@ impl Outcome {
     }
 }
 
+/// What a tool's result is built from, besides the upstream response.
+struct Shaping<'a> {
+    output: &'a Output,
+    inputs: &'a [Option<Value>],
+    binds: &'a BindValues,
+}
+
+/// Builds the result of a mock tool (no `call`) from its output alone.
+fn mock_result(tool: &McpTool, inputs: &[Option<Value>], binds: &BindValues) -> Outcome {
+    match output::build(&tool.output, None, inputs, binds) {
+        Ok(value) => Outcome::mocked(value_result(value.unwrap_or(Value::Null))),
+        Err(error) => {
+            let message = format!(
+                "failed to build the output of tool `{}`: {error}",
+                tool.name
+            );
+            Outcome::failed("invalid_output", None, message)
+        }
+    }
+}
+
 /// Turns an upstream response into the tool result the agent receives.
+///
+/// A 2xx body is converted from the operation's raw format to JSON and shaped by the
+/// output. A body that does not convert, or does not fit the output, is an error result.
 fn result_from_response(
     operation: &'static UpstreamOperation,
-    output: &Output,
+    shaping: &Shaping<'_>,
     response: UpstreamResponse,
 ) -> Outcome {
     let status = response.status;
@@ -276,7 +322,8 @@ fn result_from_response(
         return Outcome::failed("upstream_error_status", Some(status), message);
     }
 
-    if response.body.is_empty() {
+    let whole_body = matches!(shaping.output, Output::Body);
+    if response.body.is_empty() && whole_body {
         let message = format!(
             "success: upstream returned status {} with an empty body",
             describe_status(status)
@@ -284,12 +331,56 @@ fn result_from_response(
         let result = CallToolResult::success(vec![ContentBlock::text(message)]);
         return Outcome::succeeded(status, result);
     }
-
-    match output {
-        Output::Body => body_result(operation, response),
-        // TODO: shaped and named outputs need the output module.
-        Output::Shape(_) | Output::Named(_) => body_result(operation, response),
+    if whole_body && operation.output_format == RawFormat::Json {
+        return body_result(operation, response);
     }
+
+    let document = if response.body.is_empty() {
+        None
+    } else {
+        match format::to_json(
+            operation.output_format,
+            &response.body,
+            operation.output_scope,
+        ) {
+            Ok(document) => Some(document),
+            Err(error) => {
+                let message = format!(
+                    "upstream operation `{}` returned status {} with a body that could not be \
+                     read: {error}",
+                    operation_id(operation),
+                    describe_status(status)
+                );
+                return Outcome::failed("invalid_upstream_response", Some(status), message);
+            }
+        }
+    };
+    match output::build(
+        shaping.output,
+        document.as_ref(),
+        shaping.inputs,
+        shaping.binds,
+    ) {
+        Ok(value) => Outcome::succeeded(status, value_result(value.unwrap_or(Value::Null))),
+        Err(error) => {
+            let message = format!(
+                "the response of upstream operation `{}` does not fit the tool's output: {error}",
+                operation_id(operation)
+            );
+            Outcome::failed("invalid_upstream_response", Some(status), message)
+        }
+    }
+}
+
+/// Builds a successful result from a JSON value: its JSON text, plus structured content
+/// when it is an object.
+fn value_result(value: Value) -> CallToolResult {
+    let text = value.to_string();
+    let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
+    if value.is_object() {
+        result.structured_content = Some(value);
+    }
+    result
 }
 
 /// Builds the result of a 2xx response with a body: JSON as text plus structured content when

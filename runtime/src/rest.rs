@@ -13,9 +13,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter};
 use serde_json::{Value, json};
 
-use crate::descriptor::{HttpMethod, Input, JsonType, ParamLocation, RestAdapter, RestOperation};
+use crate::descriptor::{
+    Call, HttpMethod, Input, JsonType, Output, ParamLocation, RawFormat, RestAdapter, RestOperation,
+};
 use crate::invoke::{self, CapabilityContext, InputError};
 use crate::upstream::{self, CallError, UpstreamResponse};
+use crate::{format, output};
 
 /// The largest request body a REST adapter reads, in bytes (2 MiB).
 pub const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
@@ -71,22 +74,23 @@ async fn handle(
     request: Request,
 ) -> Response {
     let started = Instant::now();
-    let result = match read_inputs(operation, request).await {
+    let (upstream_status, response) = match read_inputs(operation, request).await {
+        Err(error) => (None, Err(CallError::Input(error))),
         Ok(values) => match &operation.call {
-            Some(call) => invoke::invoke_declared(&context, call, operation.inputs, &values).await,
-            // TODO: mock mode answers from the outputs alone.
-            None => Err(CallError::Internal {
-                operation: operation.name.to_owned(),
-                reason: "mock operations are not yet served".to_owned(),
-            }),
+            None => (None, mock_response(operation, &context, &values)),
+            Some(call) => {
+                match invoke::invoke_declared(&context, call, operation.inputs, &values).await {
+                    Ok(upstream) => {
+                        let status = Some(upstream.status);
+                        (
+                            status,
+                            respond(operation, call, &context, &values, upstream),
+                        )
+                    }
+                    Err(error) => (None, Err(error)),
+                }
+            }
         },
-        Err(error) => Err(CallError::Input(error)),
-    };
-
-    let upstream_status = result.as_ref().ok().map(|response| response.status);
-    let response = match result {
-        Ok(upstream) => respond(operation, upstream),
-        Err(error) => Err(error),
     };
     match response {
         Ok(response) => {
@@ -321,25 +325,60 @@ fn parse_number(text: &str, json_type: JsonType) -> Option<Value> {
     serde_json::Number::from_f64(number).map(Value::Number)
 }
 
+/// Builds the response of a mock operation (no `call`) from its output alone: `200` with
+/// the built JSON, or an empty `200` for an output that is the upstream body.
+fn mock_response(
+    operation: &RestOperation,
+    context: &CapabilityContext,
+    inputs: &[Option<Value>],
+) -> Result<Response, CallError> {
+    let built =
+        output::build(&operation.output, None, inputs, context.binds()).map_err(|error| {
+            CallError::Internal {
+                operation: operation.name.to_owned(),
+                reason: error.to_string(),
+            }
+        })?;
+    Ok(json_response(StatusCode::OK, built))
+}
+
 /// Builds the response to a caller from the upstream response.
 ///
-/// A 2xx body must be JSON and is passed on unchanged, and an empty 2xx body stays
-/// empty. A 4xx or 5xx passes through with the upstream content type.
-fn respond(operation: &RestOperation, upstream: UpstreamResponse) -> Result<Response, CallError> {
+/// A 2xx body is converted from the operation's raw format to JSON and shaped by the
+/// output, and a JSON body whose output is the whole body passes unchanged. An empty 2xx
+/// body stays empty when the output is the body, and otherwise is shaped as in mock
+/// mode. A 4xx or 5xx passes through with the upstream content type.
+fn respond(
+    operation: &RestOperation,
+    call: &Call,
+    context: &CapabilityContext,
+    inputs: &[Option<Value>],
+    upstream: UpstreamResponse,
+) -> Result<Response, CallError> {
+    let consumed = call.operation;
     let invalid = |reason: String| CallError::InvalidResponse {
-        operation: operation.call.as_ref().map_or_else(
-            || operation.name.to_owned(),
-            |call| upstream::operation_id(call.operation),
-        ),
+        operation: upstream::operation_id(consumed),
         reason,
     };
     let status = StatusCode::from_u16(upstream.status)
         .map_err(|_| invalid(format!("invalid status {}", upstream.status)))?;
 
-    if status.is_success() {
-        if upstream.body.is_empty() {
-            return Ok(status.into_response());
-        }
+    if status.is_client_error() || status.is_server_error() {
+        return Ok(body_response(
+            status,
+            upstream.content_type.as_deref(),
+            upstream.body,
+        ));
+    }
+    if !status.is_success() {
+        return Err(invalid(format!("unexpected status {status}")));
+    }
+
+    let whole_body = matches!(operation.output, Output::Body);
+    if upstream.body.is_empty() && whole_body {
+        return Ok(status.into_response());
+    }
+    if whole_body && consumed.output_format == RawFormat::Json {
         if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(&upstream.body) {
             return Err(invalid(format!(
                 "the {status} body is not valid JSON: {error}"
@@ -351,14 +390,34 @@ fn respond(operation: &RestOperation, upstream: UpstreamResponse) -> Result<Resp
             upstream.body,
         ));
     }
-    if status.is_client_error() || status.is_server_error() {
-        return Ok(body_response(
-            status,
-            upstream.content_type.as_deref(),
-            upstream.body,
-        ));
+
+    let document = if upstream.body.is_empty() {
+        None
+    } else {
+        let document = format::to_json(
+            consumed.output_format,
+            &upstream.body,
+            consumed.output_scope,
+        )
+        .map_err(|error| invalid(error.to_string()))?;
+        Some(document)
+    };
+    let built = output::build(
+        &operation.output,
+        document.as_ref(),
+        inputs,
+        context.binds(),
+    )
+    .map_err(|error| invalid(error.to_string()))?;
+    Ok(json_response(status, built))
+}
+
+/// Returns `status` with a JSON body, or with no body for `None`.
+fn json_response(status: StatusCode, body: Option<Value>) -> Response {
+    match body {
+        Some(body) => (status, axum::Json(body)).into_response(),
+        None => status.into_response(),
     }
-    Err(invalid(format!("unexpected status {status}")))
 }
 
 fn body_response(status: StatusCode, content_type: Option<&str>, body: bytes::Bytes) -> Response {
