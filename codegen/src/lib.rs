@@ -54,12 +54,13 @@ impl Generated {
 /// Compiles every `*.yaml` and `*.yml` file directly inside `dir`, in file name order.
 ///
 /// Messages name each file as `dir/FILE` with `dir` as given, so pass the path the user
-/// knows (`specs`), relative to the package root.
+/// knows (`specs`), relative to the package root. Nothing is generated when any spec
+/// has an error.
 pub fn generate(dir: &Path) -> Generated {
-    let mut generated = Generated::default();
     let specs = match spec_files(dir) {
         Ok(specs) => specs,
         Err(error) => {
+            let mut generated = Generated::default();
             generated.diagnostics.push(Diagnostic {
                 severity: Severity::Error,
                 file: dir.display().to_string(),
@@ -70,34 +71,60 @@ pub fn generate(dir: &Path) -> Generated {
             return generated;
         }
     };
+    let named: Vec<(PathBuf, String)> = specs
+        .into_iter()
+        .map(|path| {
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (path, stem)
+        })
+        .collect();
+    let generated = generate_specs(&named, true);
+    if generated.has_errors() {
+        return Generated {
+            files: Vec::new(),
+            ..generated
+        };
+    }
+    generated
+}
 
+/// Compiles the given specs, each with the capability name it is to have.
+///
+/// With `all_or_nothing`, a spec with an error leaves the rest out too, as a build
+/// needs; without it, every spec that compiles is generated, as a survey of many
+/// specs needs.
+pub fn generate_specs(specs: &[(PathBuf, String)], all_or_nothing: bool) -> Generated {
+    let mut generated = Generated::default();
     let mut capabilities = Vec::new();
     let mut modules = std::collections::BTreeMap::new();
-    for path in specs {
-        let compiled = compile_file(&path);
-        let (capability, diagnostics) = (compiled.capability, compiled.diagnostics);
-        generated.diagnostics.extend(diagnostics);
+    for (path, name) in specs {
+        let compiled = compile_file_named(path, name);
+        generated.diagnostics.extend(compiled.diagnostics);
         generated.inputs.extend(compiled.imports);
-        if let Some(capability) = capability {
-            if let Some(other) =
-                modules.insert(capability.module.clone(), capability.spec_file.clone())
-            {
-                generated.diagnostics.push(Diagnostic {
-                    severity: Severity::Error,
-                    file: capability.spec_file.clone(),
-                    pos: yaml::Pos::default(),
-                    message: format!(
-                        "`{}` and `{other}` give the same Rust module name `{}`",
-                        capability.spec_file, capability.module
-                    ),
-                    hint: Some("rename one of the files".into()),
-                });
-            }
-            capabilities.push(capability);
+        generated.inputs.push(path.clone());
+        let Some(capability) = compiled.capability else {
+            continue;
+        };
+        if let Some(other) = modules.insert(capability.module.clone(), capability.spec_file.clone())
+        {
+            generated.diagnostics.push(Diagnostic {
+                severity: Severity::Error,
+                file: capability.spec_file.clone(),
+                pos: yaml::Pos::default(),
+                message: format!(
+                    "`{}` and `{other}` give the same Rust module name `{}`",
+                    capability.spec_file, capability.module
+                ),
+                hint: Some("rename one of the files".into()),
+            });
+            continue;
         }
-        generated.inputs.push(path);
+        capabilities.push(capability);
     }
-    if generated.has_errors() {
+    if all_or_nothing && generated.has_errors() {
         return generated;
     }
 
@@ -130,13 +157,23 @@ pub struct Compiled {
     pub imports: Vec<PathBuf>,
 }
 
-/// Parses and resolves one spec file, with the consumes files it imports.
+/// Parses and resolves one spec file, with the consumes files it imports. The
+/// capability is named after the file's stem.
 pub fn compile_file(path: &Path) -> Compiled {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    compile_file_named(path, &stem)
+}
+
+/// Parses and resolves one spec file as the capability `name`.
+pub fn compile_file_named(path: &Path, name: &str) -> Compiled {
     let file = path.display().to_string();
     let mut diagnostics = diagnostic::Diagnostics::new(file);
     let mut imports = Vec::new();
     let capability = match std::fs::read_to_string(path) {
-        Ok(text) => compile_text(&text, path, &mut diagnostics, &mut imports),
+        Ok(text) => compile_text(&text, path, name, &mut diagnostics, &mut imports),
         Err(error) => {
             diagnostics
                 .error(
@@ -157,6 +194,7 @@ pub fn compile_file(path: &Path) -> Compiled {
 fn compile_text(
     text: &str,
     path: &Path,
+    name: &str,
     diagnostics: &mut diagnostic::Diagnostics,
     imports: &mut Vec<PathBuf>,
 ) -> Option<ir::Capability> {
@@ -173,11 +211,7 @@ fn compile_text(
         return None;
     }
 
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    resolve::resolve(&spec, &stem, &path.display().to_string(), diagnostics)
+    resolve::resolve(&spec, name, &path.display().to_string(), diagnostics)
 }
 
 /// Reads the consumed API that an `import` entry names from its shared file.

@@ -59,6 +59,11 @@ pub fn parse_consumes_file(
     Some(consumes)
 }
 
+/// Tells whether a node is a list of exactly one entry without a `name`.
+fn is_single_unnamed(node: &Node) -> bool {
+    matches!(node.as_seq(), Some([only]) if only.get("name").is_none())
+}
+
 fn yaml_root(text: &str, file: u32, diagnostics: &mut Diagnostics) -> Option<Node> {
     match yaml::parse_file(text, file) {
         Ok(root) => Some(root),
@@ -403,9 +408,12 @@ impl Reader<'_> {
         let mut fields = self.fields(node, "`authentication`")?;
         let kind = self.required_text(&mut fields, node.pos, "type")?;
         let token = self.text(&mut fields, "token");
+        // The catalog also writes an API key OpenAPI's way, as `name` and `in`.
         let key = self.text(&mut fields, "key");
+        let key = key.or_else(|| self.text(&mut fields, "name"));
         let value = self.text(&mut fields, "value");
         let placement = self.text(&mut fields, "placement");
+        let placement = placement.or_else(|| self.text(&mut fields, "in"));
         let username = self.text(&mut fields, "username");
         let password = self.text(&mut fields, "password");
         let headers = self.text_map(&mut fields, "headers");
@@ -502,6 +510,11 @@ impl Reader<'_> {
             None => Vec::new(),
         };
         let items = match fields.get("items") {
+            // Schema 0.3 wrote the item schema as a list of one unnamed entry.
+            Some(node) if is_single_unnamed(node) => node
+                .as_seq()
+                .and_then(|items| self.output_parameter(&items[0]))
+                .map(Box::new),
             // A list of named entries describes the properties of each item.
             Some(node) if node.as_seq().is_some() => Some(Box::new(OutputParameter {
                 pos: node.pos,

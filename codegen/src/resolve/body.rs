@@ -58,9 +58,9 @@ impl Resolver<'_> {
                 let parts = self.body_template(&text, &used_by, params, |_| escape)?;
                 Some(text_body(content_type, parts))
             }
-            "formUrlEncoded" | "multipartForm" => {
+            "formUrlEncoded" | "multipartForm" | "form" => {
                 let fields = self.fields(data, kind, &used_by, params)?;
-                Some(if kind == "formUrlEncoded" {
+                Some(if kind != "multipartForm" {
                     Body::Form(fields)
                 } else {
                     Body::Multipart(fields)

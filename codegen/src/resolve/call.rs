@@ -169,6 +169,8 @@ impl Resolver<'_> {
         let Some(text) = value.as_str() else {
             return Some(Argument::Literal(json_text(value)));
         };
+        // Early framework specs write input references as `$this.NAMESPACE.input`.
+        let text = text.strip_prefix("$this.").unwrap_or(text);
         if text.contains("{{") {
             let text = Text {
                 pos: value.pos,

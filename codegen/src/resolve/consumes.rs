@@ -245,7 +245,7 @@ impl Resolver<'_> {
         let method = self.method(&operation.method);
         let output_format = self.raw_format(operation);
         let path_text = operation.path.as_ref().unwrap_or(&resource.path);
-        let (path, placeholders) = self.path_template(path_text);
+        let (path, placeholders) = self.path_template(&with_leading_slash(path_text));
 
         // Path parameters come first, in path order, so client methods read like the URL.
         let mut params: Vec<UpstreamParam> = Vec::new();
@@ -468,6 +468,16 @@ fn name_arguments(params: &mut [UpstreamParam]) {
     for param in params {
         param.rust_name = arguments.unique(ident::snake_case(&param.name));
     }
+}
+
+/// Returns a resource path that starts with `/`, so that it joins the base URI with
+/// exactly one `/`.
+fn with_leading_slash(path: &Text) -> Text {
+    let mut path = path.clone();
+    if !path.value.starts_with('/') {
+        path.value.insert(0, '/');
+    }
+    path
 }
 
 /// Drops the catalog's `rest.` or `tools.` in front of a consumed-side placeholder.

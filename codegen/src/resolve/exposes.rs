@@ -197,6 +197,7 @@ impl Resolver<'_> {
                     format!("MCP transport `{}` is not yet supported", transport.value),
                 )
                 .hint("use `transport: http` (Streamable HTTP)");
+            return None;
         }
         let port = self.port(adapter.port, adapter.pos, namespace);
         let kind = AdapterKind {
