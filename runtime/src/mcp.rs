@@ -323,7 +323,9 @@ fn result_from_response(
     }
 
     let whole_body = matches!(shaping.output, Output::Body);
-    if response.body.is_empty() && whole_body {
+    // A 204 or 205 carries no body, so its shaped output would only hold nulls.
+    let bodiless = matches!(status, 204 | 205);
+    if response.body.is_empty() && (whole_body || bodiless) {
         let message = format!(
             "success: upstream returned status {} with an empty body",
             describe_status(status)

@@ -346,8 +346,9 @@ fn mock_response(
 ///
 /// A 2xx body is converted from the operation's raw format to JSON and shaped by the
 /// output, and a JSON body whose output is the whole body passes unchanged. An empty 2xx
-/// body stays empty when the output is the body, and otherwise is shaped as in mock
-/// mode. A 4xx or 5xx passes through with the upstream content type.
+/// body stays empty when the output is the body or the status is 204 or 205, which
+/// carry no body, and otherwise is shaped as in mock mode. A 4xx or 5xx passes through
+/// with the upstream content type.
 fn respond(
     operation: &RestOperation,
     call: &Call,
@@ -375,7 +376,8 @@ fn respond(
     }
 
     let whole_body = matches!(operation.output, Output::Body);
-    if upstream.body.is_empty() && whole_body {
+    let bodiless = matches!(status, StatusCode::NO_CONTENT | StatusCode::RESET_CONTENT);
+    if upstream.body.is_empty() && (whole_body || bodiless) {
         return Ok(status.into_response());
     }
     if whole_body && consumed.output_format == RawFormat::Json {
