@@ -169,9 +169,14 @@ impl Resolver<'_> {
                     auth.pos,
                     format!("{} authentication has no `{name}`", auth.kind.value),
                 )
-                .hint(format!(
-                    "add `{name}:` with a variable from `binds`, such as '{{{{env.SECRET}}}}'"
-                ));
+                .hint(if name == "key" {
+                    "add `key:` with the header or query parameter name, such as `X-Api-Key`"
+                        .to_string()
+                } else {
+                    format!(
+                        "add `{name}:` with a variable from `binds`, such as '{{{{env.SECRET}}}}'"
+                    )
+                });
         }
         value
     }
