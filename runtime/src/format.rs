@@ -458,6 +458,44 @@ mod tests {
         );
     }
 
+    /// Cuts each sample at every character boundary and converts every prefix, so a
+    /// truncated or malformed body returns an error or a value and never panics.
+    #[test]
+    fn truncated_bodies_never_panic() {
+        let samples = [
+            (
+                RawFormat::Json,
+                r#"{"a": [1, {"b": "c\u00e9"}], "d": null}"#,
+            ),
+            (
+                RawFormat::Xml,
+                "<?xml version=\"1.0\"?><!DOCTYPE r><r a=\"&amp;\"><x>1</x><x><![CDATA[é]]></x>&#65;</r>",
+            ),
+            (
+                RawFormat::Yaml,
+                "--- # doc\na: 'x''y'\nb: \"q\\u00e9\n  r\"\nc:\n- [1, {k: v}]\n- |-\n  t\n  é\nd: >\n  f\n\n  g\n...\n",
+            ),
+            (RawFormat::Csv, "a,b\r\n\"x,\"\"y\",é\r\n"),
+            (RawFormat::Tsv, "a\tb\n1\té\n"),
+            (RawFormat::Psv, "a|b\n\"1|2\"|3\n"),
+            (
+                RawFormat::Html,
+                "<table id=t class='c d'><thead><tr><th>é &amp;</th></tr></thead><tr><td>1<!-- x --><script>'<'</script></td></tr></table>",
+            ),
+            (
+                RawFormat::Markdown,
+                "```\n|x|\n```\n| a \\| b | c |\n|:-|-:|\n| é | 2 |\n",
+            ),
+        ];
+        for (format, sample) in samples {
+            for (cut, _) in sample.char_indices() {
+                let _ = to_json(format, sample[..cut].as_bytes(), Some("#t"));
+                let _ = to_json(format, sample[cut..].as_bytes(), None);
+            }
+            assert!(to_json(format, sample.as_bytes(), None).is_ok(), "{sample}");
+        }
+    }
+
     #[test]
     fn byte_order_mark_is_skipped() {
         let body = "\u{feff}id\n1\n";

@@ -484,8 +484,13 @@ impl<'a> Tokenizer<'a> {
     /// Skips the contents of a `<script>` or `<style>` element up to its end tag.
     fn skip_raw_text(&mut self, name: &str) {
         let end_tag = format!("</{name}");
-        let lowered = self.rest().to_ascii_lowercase();
-        match lowered.find(&end_tag) {
+        let needle = end_tag.as_bytes();
+        let found = self
+            .rest()
+            .as_bytes()
+            .windows(needle.len())
+            .position(|window| window.eq_ignore_ascii_case(needle));
+        match found {
             Some(offset) => {
                 self.position += offset;
                 self.skip_past(">");
@@ -524,7 +529,13 @@ pub(super) fn decode_entities(text: &str) -> Cow<'_, str> {
 /// Resolves the character reference at the start of `text`, returning its text and
 /// its length including `&` and `;`.
 fn reference(text: &str) -> Option<(Cow<'static, str>, usize)> {
-    let end = text.get(1..)?.find(';')? + 1;
+    // Named references are at most 32 characters, so the search stops there.
+    let end = text
+        .bytes()
+        .skip(1)
+        .take(34)
+        .position(|byte| byte == b';')?
+        + 1;
     let name = &text[1..end];
     if name.is_empty() || name.len() > 32 {
         return None;

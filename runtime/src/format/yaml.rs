@@ -289,13 +289,13 @@ impl<'a> Parser<'a> {
             )),
             Some('|' | '>') => self.block_scalar(text, parent, number),
             Some('"' | '\'') => {
-                let text = self.gather(text, number, |text| quoted_end(text).is_some())?;
+                let text = self.gather(text, number, quoted_end)?;
                 let end = quoted_end(&text).unwrap_or(text.len());
                 expect_line_end(&text[end..], number)?;
                 decode_quoted(&text[..end], number).map(Value::String)
             }
             Some('[' | '{') => {
-                let text = self.gather(text, number, |text| flow_end(text).is_some())?;
+                let text = self.gather(text, number, flow_end)?;
                 let mut flow = Flow {
                     text: &text,
                     position: 0,
@@ -312,27 +312,45 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Appends the following raw lines to `text` until `complete` holds, for quoted
-    /// scalars and flow collections that span lines.
+    /// Appends the following raw lines to `text` up to the line where `find_end` finds
+    /// the end of the value, for quoted scalars and flow collections that span lines.
+    ///
+    /// The window of lines doubles on each try, so an unclosed value costs linear time
+    /// in the length of the document rather than quadratic.
     fn gather(
         &mut self,
         text: &str,
         number: usize,
-        complete: impl Fn(&str) -> bool,
+        find_end: impl Fn(&str) -> Option<usize>,
     ) -> Result<String, FormatError> {
-        let mut text = text.to_owned();
-        while !complete(&text) {
-            if self.at_end() {
+        if find_end(text).is_some() {
+            return Ok(text.to_owned());
+        }
+        let mut window = 1;
+        loop {
+            let available = self.end.saturating_sub(self.position);
+            let count = window.min(available);
+            let mut candidate = text.to_owned();
+            for line in &self.lines[self.position..self.position + count] {
+                candidate.push('\n');
+                candidate.push_str(line.raw);
+            }
+            if let Some(end) = find_end(&candidate) {
+                let line_end = candidate[end..]
+                    .find('\n')
+                    .map_or(candidate.len(), |offset| end + offset);
+                self.position += candidate[..line_end].matches('\n').count();
+                candidate.truncate(line_end);
+                return Ok(candidate);
+            }
+            if count == available {
                 return Err(error(
                     number,
                     "a quoted scalar or flow collection is not closed",
                 ));
             }
-            text.push('\n');
-            text.push_str(self.lines[self.position].raw);
-            self.position += 1;
+            window *= 2;
         }
-        Ok(text)
     }
 
     /// Folds the lines that continue a plain scalar into it: each line break becomes a
