@@ -3,8 +3,8 @@
 //! [`router`] turns one [`McpAdapter`] into an axum router that serves MCP at `/mcp` and at
 //! `/`. The tool table is built once per adapter from the static [`McpTool`] descriptors. Each
 //! `tools/call` checks the arguments, calls the consumed operation through
-//! [`invoke_declared`] and turns the upstream response into a tool result; a mock tool, which
-//! has no consumed operation, builds its result from its output alone. The server keeps no
+//! [`invoke_declared`] and turns the upstream response into a tool result. A mock tool has no
+//! consumed operation, so it builds its result from its output alone. The server keeps no
 //! per-session state, so any replica behind a load balancer can serve any request.
 
 use std::borrow::Cow;

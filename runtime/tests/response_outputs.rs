@@ -72,7 +72,7 @@ const fn operation(
     }
 }
 
-/// `GET /orgs/{org}/users`, answered in XML.
+/// `GET /orgs/{org}/users`, which returns XML.
 static USERS_XML: UpstreamOperation = UpstreamOperation {
     api: &CATALOG,
     resource: "users",
@@ -499,7 +499,8 @@ async fn serve(router: axum::Router) -> String {
 
 /// Returns an HTTP client that never goes through a proxy, so requests stay on loopback.
 fn loopback_http() -> reqwest::Client {
-    // reqwest is built without a rustls provider; an error only means one is installed.
+    // reqwest is built without a rustls provider, so one is installed first. An error only
+    // means that one is installed already.
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .no_proxy()
