@@ -439,6 +439,7 @@ fn rest_module(
                 description: #op_description,
                 inputs: &[#(#inputs),*],
                 call: #call,
+                steps: None,
                 output: #output,
             }
         }
@@ -463,6 +464,7 @@ fn rest_module(
                 port: #port,
                 description: #description,
                 operations: &[#(#operations),*],
+                forwards: &[],
             };
 
             /// Returns the adapter's axum router, which calls upstream through `context`.
@@ -500,6 +502,7 @@ fn mcp_module(
                 hints: #hints,
                 inputs: &[#(#inputs),*],
                 call: #call,
+                steps: None,
                 output: #output,
             }
         }

@@ -353,6 +353,8 @@ pub enum Argument {
     Literal(&'static str),
     /// A string rendered from a template.
     Template(Template),
+    /// The value at a JSONPath in the outputs of earlier steps, `{STEP_NAME: OUTPUT}`.
+    Step(JsonPath),
 }
 
 /// A call from an exposed operation to a consumed operation.
@@ -457,6 +459,70 @@ pub struct RestAdapter {
     pub description: Option<&'static str>,
     /// Every operation of every resource, in declaration order.
     pub operations: &'static [RestOperation],
+    /// Resources that pass requests through to a consumed API.
+    pub forwards: &'static [Forward],
+}
+
+/// A resource that passes requests through to a consumed API (`forward`).
+///
+/// It answers its route and every path below it, unless an operation of the adapter
+/// has that route and method.
+#[derive(Debug)]
+pub struct Forward {
+    /// The route, without placeholders, such as `/notion`.
+    pub route: &'static str,
+    /// The consumed API that receives the requests.
+    pub api: &'static ConsumedApi,
+    /// The request headers passed on, compared without regard to case; no others are.
+    pub trusted_headers: &'static [&'static str],
+}
+
+/// Steps that run for one exposed operation, and how their outputs become its result.
+///
+/// The steps' outputs form a document `{STEP_NAME: OUTPUT}`. Each mapping reads that
+/// document into a field of the result document `{TARGET_NAME: VALUE}`, which the
+/// operation's [`Output`] then shapes.
+#[derive(Debug)]
+pub struct Orchestration {
+    /// The steps, in declaration order.
+    pub steps: &'static [Step],
+    /// The mappings, in declaration order.
+    pub mappings: &'static [Property],
+}
+
+/// One step of an [`Orchestration`].
+#[derive(Debug)]
+pub struct Step {
+    /// The name later steps and mappings refer to it by.
+    pub name: &'static str,
+    /// What it does.
+    pub kind: StepKind,
+    /// The indexes of the earlier steps whose outputs it reads; steps that do not
+    /// depend on each other may run concurrently.
+    pub after: &'static [usize],
+}
+
+/// What a [`Step`] does.
+#[derive(Debug)]
+pub enum StepKind {
+    /// Calls a consumed operation; its output is the operation's projected response.
+    Call {
+        /// The call; its arguments may read earlier steps with [`Argument::Step`].
+        call: Call,
+        /// The projection of the response (the consumed operation's outputs).
+        output: Output,
+    },
+    /// Looks values up in the array output of an earlier call step.
+    Lookup {
+        /// The step whose output is searched.
+        index: usize,
+        /// The field of each element that is compared.
+        key: &'static str,
+        /// The value, or array of values, to look for, in the steps' outputs.
+        value: JsonPath,
+        /// The fields kept from each matching element; all when empty.
+        fields: &'static [&'static str],
+    },
 }
 
 /// An operation of a REST adapter.
@@ -472,8 +538,11 @@ pub struct RestOperation {
     pub description: Option<&'static str>,
     /// The inputs: route parameters first, then query, header and body inputs.
     pub inputs: &'static [Input],
-    /// The consumed operation it calls; `None` answers from `output` alone (mock mode).
+    /// The consumed operation it calls; `None` with no `steps` answers from `output`
+    /// alone (mock mode).
     pub call: Option<Call>,
+    /// The orchestrated steps that run instead of a single call.
+    pub steps: Option<&'static Orchestration>,
     /// How the response body is built.
     pub output: Output,
 }
@@ -506,8 +575,11 @@ pub struct McpTool {
     pub hints: ToolHints,
     /// The arguments.
     pub inputs: &'static [Input],
-    /// The consumed operation it calls; `None` answers from `output` alone (mock mode).
+    /// The consumed operation it calls; `None` with no `steps` answers from `output`
+    /// alone (mock mode).
     pub call: Option<Call>,
+    /// The orchestrated steps that run instead of a single call.
+    pub steps: Option<&'static Orchestration>,
     /// How the result is built.
     pub output: Output,
 }

@@ -199,6 +199,10 @@ pub async fn invoke_declared(
             Some(Argument::Template(template)) => Some(Value::String(
                 upstream::render_template(template, &context.binds, inputs).map_err(internal)?,
             )),
+            // TODO: step outputs reach calls once orchestration runs steps.
+            Some(Argument::Step(_)) => {
+                return Err(internal("step outputs are not yet available to calls".into()));
+            }
         };
         values.push(value);
     }

@@ -631,6 +631,7 @@ static TITLED_ADAPTER: McpAdapter = McpAdapter {
                 operation: &common::GET_TOKEN,
                 arguments: &[Argument::Input(0), Argument::Input(1)],
             }),
+            steps: None,
             output: Output::Body,
         },
         McpTool {
@@ -648,6 +649,7 @@ static TITLED_ADAPTER: McpAdapter = McpAdapter {
                 operation: &common::GET_TOKEN,
                 arguments: &[Argument::Input(0), Argument::Input(1)],
             }),
+            steps: None,
             output: Output::Body,
         },
     ],

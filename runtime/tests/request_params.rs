@@ -150,6 +150,7 @@ const fn input(name: &'static str, location: ParamLocation) -> Input {
 }
 
 static REST_ADAPTER: RestAdapter = RestAdapter {
+    forwards: &[],
     namespace: "catalog-rest",
     address: None,
     port: 8080,
@@ -166,6 +167,7 @@ static REST_ADAPTER: RestAdapter = RestAdapter {
             input("label", ParamLocation::Query),
         ],
         call: Some(LIST_CALL),
+        steps: None,
         output: Output::Body,
     }],
 };

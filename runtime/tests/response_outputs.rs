@@ -295,6 +295,7 @@ const fn call(operation: &'static UpstreamOperation) -> Option<Call> {
 
 const fn get(route: &'static str, call: Option<Call>, output: Output) -> RestOperation {
     RestOperation {
+        steps: None,
         route,
         method: HttpMethod::Get,
         name: route,
@@ -306,12 +307,14 @@ const fn get(route: &'static str, call: Option<Call>, output: Output) -> RestOpe
 }
 
 static REST_ADAPTER: RestAdapter = RestAdapter {
+    forwards: &[],
     namespace: "catalog-rest",
     address: None,
     port: 8080,
     description: None,
     operations: &[
         RestOperation {
+            steps: None,
             route: "/orgs/{org}/users",
             method: HttpMethod::Get,
             name: "list-users",
@@ -339,6 +342,7 @@ static REST_ADAPTER: RestAdapter = RestAdapter {
             Output::Shape(&ORDER_OUTPUT),
         ),
         RestOperation {
+            steps: None,
             route: "/mock/{org}",
             method: HttpMethod::Get,
             name: "mock",
@@ -352,6 +356,7 @@ static REST_ADAPTER: RestAdapter = RestAdapter {
 
 const fn tool(name: &'static str, call: Option<Call>, output: Output) -> McpTool {
     McpTool {
+        steps: None,
         name,
         title: None,
         description: None,
@@ -374,6 +379,7 @@ static MCP_ADAPTER: McpAdapter = McpAdapter {
     description: None,
     tools: &[
         McpTool {
+            steps: None,
             name: "list-users",
             title: None,
             description: None,
@@ -403,6 +409,7 @@ static MCP_ADAPTER: McpAdapter = McpAdapter {
         ),
         tool("get-report", call(&REPORT_MARKDOWN), Output::Body),
         McpTool {
+            steps: None,
             name: "mock",
             title: None,
             description: None,

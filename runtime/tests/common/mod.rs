@@ -225,6 +225,7 @@ const fn page_input(name: &'static str) -> Input {
 }
 
 pub static REST_ADAPTER: RestAdapter = RestAdapter {
+    forwards: &[],
     namespace: REST_NAMESPACE,
     address: None,
     port: 8080,
@@ -243,6 +244,7 @@ pub static REST_ADAPTER: RestAdapter = RestAdapter {
                 operation: &CREATE_TOKEN,
                 arguments: &[Argument::Input(0), Argument::Input(1)],
             }),
+            steps: None,
             output: Output::Body,
         },
         RestOperation {
@@ -259,6 +261,7 @@ pub static REST_ADAPTER: RestAdapter = RestAdapter {
                 operation: &LIST_TOKENS,
                 arguments: &[Argument::Input(0), Argument::Input(1), Argument::Input(2)],
             }),
+            steps: None,
             output: Output::Body,
         },
         RestOperation {
@@ -271,6 +274,7 @@ pub static REST_ADAPTER: RestAdapter = RestAdapter {
                 operation: &GET_TOKEN,
                 arguments: &[Argument::Input(0), Argument::Input(1)],
             }),
+            steps: None,
             output: Output::Body,
         },
         RestOperation {
@@ -287,6 +291,7 @@ pub static REST_ADAPTER: RestAdapter = RestAdapter {
                 operation: &UPDATE_TOKEN,
                 arguments: &[Argument::Input(0), Argument::Input(1), Argument::Input(2)],
             }),
+            steps: None,
             output: Output::Body,
         },
         RestOperation {
@@ -299,6 +304,7 @@ pub static REST_ADAPTER: RestAdapter = RestAdapter {
                 operation: &DELETE_TOKEN,
                 arguments: &[Argument::Input(0), Argument::Input(1)],
             }),
+            steps: None,
             output: Output::Body,
         },
     ],
@@ -328,6 +334,7 @@ pub static MCP_ADAPTER: McpAdapter = McpAdapter {
                 operation: &CREATE_TOKEN,
                 arguments: &[Argument::Input(0), Argument::Input(1)],
             }),
+            steps: None,
             output: Output::Body,
         },
         McpTool {
@@ -349,6 +356,7 @@ pub static MCP_ADAPTER: McpAdapter = McpAdapter {
                 operation: &LIST_TOKENS,
                 arguments: &[Argument::Input(0), Argument::Input(1), Argument::Input(2)],
             }),
+            steps: None,
             output: Output::Body,
         },
         McpTool {
@@ -366,6 +374,7 @@ pub static MCP_ADAPTER: McpAdapter = McpAdapter {
                 operation: &GET_TOKEN,
                 arguments: &[Argument::Input(0), Argument::Input(1)],
             }),
+            steps: None,
             output: Output::Body,
         },
         McpTool {
@@ -387,6 +396,7 @@ pub static MCP_ADAPTER: McpAdapter = McpAdapter {
                 operation: &UPDATE_TOKEN,
                 arguments: &[Argument::Input(0), Argument::Input(1), Argument::Input(2)],
             }),
+            steps: None,
             output: Output::Body,
         },
         McpTool {
@@ -404,6 +414,7 @@ pub static MCP_ADAPTER: McpAdapter = McpAdapter {
                 operation: &DELETE_TOKEN,
                 arguments: &[Argument::Input(0), Argument::Input(1)],
             }),
+            steps: None,
             output: Output::Body,
         },
     ],
