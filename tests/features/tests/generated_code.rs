@@ -1,0 +1,46 @@
+//! Snapshots of exactly the files that build.rs wrote for each fixture spec.
+//!
+//! The same files are compiled into this crate with warnings denied, so an accepted
+//! snapshot also builds.
+
+#[test]
+fn auth_source() {
+    let source = include_str!(concat!(env!("OUT_DIR"), "/auth.rs"));
+    insta::assert_snapshot!("auth", source);
+}
+
+#[test]
+fn parameters_source() {
+    let source = include_str!(concat!(env!("OUT_DIR"), "/parameters.rs"));
+    insta::assert_snapshot!("parameters", source);
+}
+
+#[test]
+fn bodies_source() {
+    let source = include_str!(concat!(env!("OUT_DIR"), "/bodies.rs"));
+    insta::assert_snapshot!("bodies", source);
+}
+
+#[test]
+fn formats_source() {
+    let source = include_str!(concat!(env!("OUT_DIR"), "/formats.rs"));
+    insta::assert_snapshot!("formats", source);
+}
+
+#[test]
+fn outputs_source() {
+    let source = include_str!(concat!(env!("OUT_DIR"), "/outputs.rs"));
+    insta::assert_snapshot!("outputs", source);
+}
+
+#[test]
+fn mock_source() {
+    let source = include_str!(concat!(env!("OUT_DIR"), "/mock.rs"));
+    insta::assert_snapshot!("mock", source);
+}
+
+#[test]
+fn capability_index_source() {
+    let source = include_str!(concat!(env!("OUT_DIR"), "/capabilities.rs"));
+    insta::assert_snapshot!("capabilities", source);
+}
