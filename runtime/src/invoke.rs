@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::descriptor::{Argument, Call, Capability, ConsumedApi, Input, JsonType};
+use crate::descriptor::{Argument, Call, Capability, ConsumedApi, Input, JsonPath, JsonType};
+use crate::output;
 use crate::secret::BindValues;
 use crate::upstream::{self, CallError, UpstreamClient, UpstreamResponse};
 
@@ -182,6 +183,23 @@ pub async fn invoke_declared(
     declared: &'static [Input],
     inputs: &[Option<Value>],
 ) -> Result<UpstreamResponse, CallError> {
+    invoke_step(context, call, declared, inputs, None).await
+}
+
+/// Calls the consumed operation of `call` like [`invoke_declared`], reading
+/// [`Argument::Step`] values from `steps`, the outputs of earlier steps as
+/// `{STEP_NAME: OUTPUT}`.
+///
+/// A step argument takes the one node its path selects, an array of the nodes when it
+/// selects several, and no value when it selects none. Without `steps`, a step argument
+/// is an internal error, because only orchestrations bind parameters to steps.
+pub async fn invoke_step(
+    context: &CapabilityContext,
+    call: &'static Call,
+    declared: &'static [Input],
+    inputs: &[Option<Value>],
+    steps: Option<&Value>,
+) -> Result<UpstreamResponse, CallError> {
     let operation = call.operation;
     let internal = |reason: String| CallError::Internal {
         operation: upstream::operation_id(operation),
@@ -199,9 +217,14 @@ pub async fn invoke_declared(
             Some(Argument::Template(template)) => Some(Value::String(
                 upstream::render_template(template, &context.binds, inputs).map_err(internal)?,
             )),
-            // TODO: step outputs reach calls once orchestration runs steps.
-            Some(Argument::Step(_)) => {
-                return Err(internal("step outputs are not yet available to calls".into()));
+            Some(Argument::Step(path)) => {
+                let Some(steps) = steps else {
+                    return Err(internal(format!(
+                        "parameter `{}` reads a step output outside an orchestration",
+                        param.name
+                    )));
+                };
+                step_value(steps, path)
             }
         };
         values.push(value);
@@ -221,6 +244,18 @@ pub async fn invoke_declared(
             Err(CallError::Input(error))
         }
         result => result,
+    }
+}
+
+/// Returns the value that `path` selects in the steps document: the one match, an array
+/// of several matches, or `None` when nothing matches.
+pub fn step_value(steps: &Value, path: JsonPath) -> Option<Value> {
+    match output::select(steps, path).as_slice() {
+        [] => None,
+        [single] => Some((*single).clone()),
+        several => Some(Value::Array(
+            several.iter().map(|value| (*value).clone()).collect(),
+        )),
     }
 }
 

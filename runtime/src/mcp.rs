@@ -3,8 +3,9 @@
 //! [`router`] turns one [`McpAdapter`] into an axum router that serves MCP at `/mcp` and at
 //! `/`. The tool table is built once per adapter from the static [`McpTool`] descriptors. Each
 //! `tools/call` checks the arguments, calls the consumed operation through
-//! [`invoke_declared`] and turns the upstream response into a tool result. A mock tool has no
-//! consumed operation, so it builds its result from its output alone. The server keeps no
+//! [`invoke_declared`] and turns the upstream response into a tool result. An orchestrated tool
+//! runs its steps through [`orchestrate::run`] instead and shapes the result document. A mock
+//! tool has no consumed operation, so it builds its result from its output alone. The server keeps no
 //! per-session state, so any replica behind a load balancer can serve any request.
 
 use std::borrow::Cow;
@@ -28,12 +29,12 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::{Map, Value, json};
 
 use crate::descriptor::{
-    Input, McpAdapter, McpTool, Output, RawFormat, ToolHints, UpstreamOperation,
+    Input, McpAdapter, McpTool, Orchestration, Output, RawFormat, ToolHints, UpstreamOperation,
 };
 use crate::invoke::{CapabilityContext, InputError, inputs_from_json, invoke_declared};
 use crate::secret::BindValues;
 use crate::upstream::{CallError, UpstreamResponse, operation_id};
-use crate::{format, output};
+use crate::{format, orchestrate, output};
 
 /// The maximum number of bytes of an upstream error body quoted in a tool error.
 ///
@@ -188,6 +189,8 @@ impl McpServer {
             adapter = self.state.adapter.namespace,
             tool = tool.name,
             upstream_status = outcome.upstream_status,
+            // An orchestrated tool makes one upstream call per call step.
+            steps = tool.steps.map(|orchestration| orchestration.steps.len()),
             duration_ms,
             is_error = outcome.result.is_error.unwrap_or(false),
             failure = outcome.failure,
@@ -203,6 +206,9 @@ impl McpServer {
             Err(error) => return invalid_argument(&error),
         };
         let binds = self.state.context.binds();
+        if let Some(orchestration) = tool.steps {
+            return orchestrated(&self.state.context, tool, orchestration, &inputs).await;
+        }
         let Some(call) = &tool.call else {
             return mock_result(tool, &inputs, binds);
         };
@@ -219,14 +225,61 @@ impl McpServer {
             // An empty path value or a header value with CR or LF, found while the request
             // was built, so nothing was sent.
             Err(CallError::Input(error)) => invalid_argument(&error),
-            Err(error) => {
-                let message = error.to_string();
-                let mut outcome = Outcome::failed(error.code(), None, message.clone());
-                // The message names the operation and the transport error, never the secret,
-                // the URL or an argument value, so it is safe to log.
-                outcome.log_detail = Some(message);
-                outcome
+            Err(error) => call_failed(error),
+        }
+    }
+}
+
+/// Returns the outcome of a call that produced no usable upstream response.
+fn call_failed(error: CallError) -> Outcome {
+    let message = error.to_string();
+    let mut outcome = Outcome::failed(error.code(), None, message.clone());
+    // The message names the operation and the transport error, never the secret,
+    // the URL or an argument value, so it is safe to log.
+    outcome.log_detail = Some(message);
+    outcome
+}
+
+/// Runs the steps of an orchestrated tool and shapes its result document with the tool's
+/// output. A step that fails with an upstream status is an error result that names the
+/// step, the status and the start of the upstream body.
+async fn orchestrated(
+    context: &CapabilityContext,
+    tool: &'static McpTool,
+    orchestration: &'static Orchestration,
+    inputs: &[Option<Value>],
+) -> Outcome {
+    let document = match orchestrate::run(context, orchestration, tool.inputs, inputs).await {
+        Ok(document) => document,
+        Err(CallError::Input(error)) => return invalid_argument(&error),
+        Err(CallError::StepStatus {
+            step,
+            operation,
+            status,
+            body,
+        }) => {
+            let mut message = format!(
+                "step `{step}` failed: upstream operation `{operation}` returned status {}",
+                describe_status(status)
+            );
+            if body.is_empty() {
+                message.push_str(" with an empty body");
+            } else {
+                message.push_str(": ");
+                message.push_str(&error_body_excerpt(&body));
             }
+            return Outcome::failed("upstream_error_status", Some(status), message);
+        }
+        Err(error) => return call_failed(error),
+    };
+    match output::build(&tool.output, Some(&document), inputs, context.binds()) {
+        Ok(value) => Outcome::mocked(value_result(value.unwrap_or(Value::Null))),
+        Err(error) => {
+            let message = format!(
+                "the result of the steps of tool `{}` does not fit its output: {error}",
+                tool.name
+            );
+            Outcome::failed("invalid_output", None, message)
         }
     }
 }
@@ -256,7 +309,8 @@ impl Outcome {
         }
     }
 
-    /// Returns the outcome of a mock tool, which makes no upstream call.
+    /// Returns the outcome of a mock tool, which makes no upstream call, or of an
+    /// orchestrated tool, which has no single upstream status.
     fn mocked(result: CallToolResult) -> Self {
         Self {
             result,

@@ -1,4 +1,5 @@
-//! Serving a REST adapter: one axum route per operation, all handled by one function.
+//! Serving a REST adapter: one axum route per operation, all handled by one function, and
+//! the adapter's forwards for every request no operation takes.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,11 +15,12 @@ use axum::routing::{MethodFilter, MethodRouter};
 use serde_json::{Value, json};
 
 use crate::descriptor::{
-    Call, HttpMethod, Input, JsonType, Output, ParamLocation, RawFormat, RestAdapter, RestOperation,
+    Call, HttpMethod, Input, JsonType, Orchestration, Output, ParamLocation, RawFormat,
+    RestAdapter, RestOperation,
 };
 use crate::invoke::{self, CapabilityContext, InputError};
 use crate::upstream::{self, CallError, UpstreamResponse};
-use crate::{format, output};
+use crate::{format, forward, orchestrate, output};
 
 /// The largest request body a REST adapter reads, in bytes (2 MiB).
 pub const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
@@ -26,6 +28,9 @@ pub const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
 /// Builds the router of a REST adapter: every operation on its route and method, an
 /// empty `405` with `Allow` for a known route and another method, and a JSON `404`
 /// for any other path.
+///
+/// A forward of the adapter takes every request to its route or a path below it that no
+/// operation has the route and method for, in place of the `405` or `404`.
 pub fn router(adapter: &'static RestAdapter, context: Arc<CapabilityContext>) -> Router {
     // Routes in declaration order, each with the methods registered so far.
     let mut routes: Vec<(&'static str, MethodRouter, Vec<HttpMethod>)> = Vec::new();
@@ -60,13 +65,67 @@ pub fn router(adapter: &'static RestAdapter, context: Arc<CapabilityContext>) ->
     }
 
     let mut router = Router::new();
-    for (route, method_router, _) in routes {
+    for (route, method_router, methods) in routes {
+        let method_router = if adapter.forwards.is_empty() {
+            method_router
+        } else {
+            let allow = allow_header(&methods);
+            let context = Arc::clone(&context);
+            method_router.fallback(move |request: Request| {
+                other_method(adapter, allow.clone(), Arc::clone(&context), request)
+            })
+        };
         router = router.route(route, method_router);
     }
-    router.fallback(not_found)
+    if adapter.forwards.is_empty() {
+        return router.fallback(not_found);
+    }
+    router.fallback(move |request: Request| unrouted(adapter, Arc::clone(&context), request))
 }
 
-/// Serves one request to `operation`: reads the inputs, calls upstream, and logs one line.
+/// Serves a request to an operation's route with a method no operation of that route
+/// has: the forward below which the path lies, or else an empty `405` with `Allow`.
+async fn other_method(
+    adapter: &'static RestAdapter,
+    allow: HeaderValue,
+    context: Arc<CapabilityContext>,
+    request: Request,
+) -> Response {
+    match forward::find(adapter, request.uri().path()) {
+        Some((target, _)) => forward::handle(adapter, target, context, request).await,
+        None => (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, allow)]).into_response(),
+    }
+}
+
+/// Serves a request whose path matches no operation's route: the forward below which the
+/// path lies, or else a JSON `404`.
+async fn unrouted(
+    adapter: &'static RestAdapter,
+    context: Arc<CapabilityContext>,
+    request: Request,
+) -> Response {
+    match forward::find(adapter, request.uri().path()) {
+        Some((target, _)) => forward::handle(adapter, target, context, request).await,
+        None => not_found(request.method().clone(), request.uri().clone()).await,
+    }
+}
+
+/// Returns the `Allow` value of a route with these methods, as axum writes it: a `GET`
+/// route also answers `HEAD`.
+fn allow_header(methods: &[HttpMethod]) -> HeaderValue {
+    let mut names: Vec<&str> = Vec::new();
+    for method in methods {
+        names.push(method.as_str());
+        if *method == HttpMethod::Get && !methods.contains(&HttpMethod::Head) {
+            names.push(HttpMethod::Head.as_str());
+        }
+    }
+    // Method names are ASCII tokens, so the value is always valid.
+    HeaderValue::from_str(&names.join(",")).unwrap_or(HeaderValue::from_static(""))
+}
+
+/// Serves one request to `operation`: reads the inputs, calls upstream or runs the
+/// operation's steps, and logs one line.
 async fn handle(
     adapter: &'static RestAdapter,
     operation: &'static RestOperation,
@@ -76,9 +135,12 @@ async fn handle(
     let started = Instant::now();
     let (upstream_status, response) = match read_inputs(operation, request).await {
         Err(error) => (None, Err(CallError::Input(error))),
-        Ok(values) => match &operation.call {
-            None => (None, mock_response(operation, &context, &values)),
-            Some(call) => {
+        Ok(values) => match (operation.steps, &operation.call) {
+            (Some(orchestration), _) => {
+                orchestrated(operation, orchestration, &context, &values).await
+            }
+            (None, None) => (None, mock_response(operation, &context, &values)),
+            (None, Some(call)) => {
                 match invoke::invoke_declared(&context, call, operation.inputs, &values).await {
                     Ok(upstream) => {
                         let status = Some(upstream.status);
@@ -92,6 +154,11 @@ async fn handle(
             }
         },
     };
+    // An orchestrated request makes one upstream call per call step, so it logs the
+    // number of steps in place of one upstream status.
+    let steps = operation
+        .steps
+        .map(|orchestration| orchestration.steps.len());
     match response {
         Ok(response) => {
             tracing::info!(
@@ -99,6 +166,7 @@ async fn handle(
                 route = operation.route,
                 method = operation.method.as_str(),
                 upstream_status,
+                steps,
                 status = response.status().as_u16(),
                 duration_ms = started.elapsed().as_millis(),
                 "request served"
@@ -116,6 +184,7 @@ async fn handle(
                 route = operation.route,
                 method = operation.method.as_str(),
                 upstream_status,
+                steps,
                 status = response.status().as_u16(),
                 duration_ms = started.elapsed().as_millis(),
                 error = %error,
@@ -323,6 +392,36 @@ fn parse_number(text: &str, json_type: JsonType) -> Option<Value> {
         .ok()
         .filter(|number| number.is_finite())?;
     serde_json::Number::from_f64(number).map(Value::Number)
+}
+
+/// Runs the steps of an orchestrated operation and builds its `200` response from the
+/// result document, returning the upstream status of a step that failed with one.
+async fn orchestrated(
+    operation: &'static RestOperation,
+    orchestration: &'static Orchestration,
+    context: &CapabilityContext,
+    inputs: &[Option<Value>],
+) -> (Option<u16>, Result<Response, CallError>) {
+    let document = match orchestrate::run(context, orchestration, operation.inputs, inputs).await {
+        Ok(document) => document,
+        Err(error) => {
+            let upstream_status = match &error {
+                CallError::StepStatus { status, .. } => Some(*status),
+                _ => None,
+            };
+            return (upstream_status, Err(error));
+        }
+    };
+    let built = output::build(&operation.output, Some(&document), inputs, context.binds()).map_err(
+        |error| CallError::InvalidResponse {
+            operation: operation.name.to_owned(),
+            reason: error.to_string(),
+        },
+    );
+    (
+        None,
+        built.map(|built| json_response(StatusCode::OK, built)),
+    )
 }
 
 /// Builds the response of a mock operation (no `call`) from its output alone: `200` with

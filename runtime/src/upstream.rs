@@ -133,6 +133,19 @@ pub enum CallError {
         /// The problem that prevents the request.
         reason: String,
     },
+    /// A step of an orchestration received a status of 400 or above, which stopped the
+    /// orchestration.
+    #[error("step `{step}` failed: upstream operation {operation} returned status {status}")]
+    StepStatus {
+        /// The step's name.
+        step: String,
+        /// The operation, as `namespace.resource.operation`.
+        operation: String,
+        /// The upstream status.
+        status: u16,
+        /// The upstream body, kept out of the message because it may quote request data.
+        body: bytes::Bytes,
+    },
 }
 
 impl CallError {
@@ -143,6 +156,8 @@ impl CallError {
             Self::Unreachable { .. } | Self::InvalidResponse { .. } => 502,
             Self::Timeout { .. } => 504,
             Self::Internal { .. } => 500,
+            Self::StepStatus { status, .. } if (400..=599).contains(status) => *status,
+            Self::StepStatus { .. } => 502,
         }
     }
 
@@ -154,6 +169,7 @@ impl CallError {
             Self::Timeout { .. } => "upstream_timeout",
             Self::InvalidResponse { .. } => "invalid_upstream_response",
             Self::Internal { .. } => "internal_error",
+            Self::StepStatus { .. } => "upstream_error_status",
         }
     }
 }
@@ -193,6 +209,11 @@ impl UpstreamClient {
     /// Returns the base URI in use, without a trailing `/`.
     pub fn base_uri(&self) -> &str {
         &self.base_uri
+    }
+
+    /// Returns the shared HTTP client, with its timeouts and redirect policy.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     /// Sends one request to `operation`, with one value per entry of its `params`, and
@@ -582,7 +603,7 @@ fn method(method: HttpMethod) -> reqwest::Method {
 
 /// Converts a reqwest error into a [`CallError`], dropping the URL so that no query
 /// value reaches a message.
-fn transport_error(error: reqwest::Error, operation: &str) -> CallError {
+pub(crate) fn transport_error(error: reqwest::Error, operation: &str) -> CallError {
     if error.is_timeout() {
         return CallError::Timeout {
             operation: operation.to_owned(),
@@ -602,7 +623,8 @@ fn transport_error(error: reqwest::Error, operation: &str) -> CallError {
     }
 }
 
-async fn read_response(
+/// Reads a whole response, failing when the body exceeds [`MAX_RESPONSE_BYTES`].
+pub(crate) async fn read_response(
     mut response: reqwest::Response,
     operation: &str,
 ) -> Result<UpstreamResponse, CallError> {
