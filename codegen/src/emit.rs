@@ -161,13 +161,18 @@ fn capability_static(
     let binds = capability.binds.iter().map(|bind| {
         let namespace = &bind.namespace;
         let key = &bind.key;
-        let env_var = &bind.env_var;
+        let source = match &bind.source {
+            BindSource::Env(name) => quote!(rt::BindSource::Env(#name)),
+            BindSource::File { path, key } => {
+                quote!(rt::BindSource::File { path: #path, key: #key })
+            }
+        };
         let used_by = &bind.used_by;
         quote! {
             rt::BindVariable {
                 namespace: #namespace,
                 key: #key,
-                source: rt::BindSource::Env(#env_var),
+                source: #source,
                 used_by: &[#(#used_by),*],
             }
         }
@@ -423,6 +428,7 @@ fn rest_module(
     let address = option_str(adapter.address.as_deref());
     let port = Literal::u16_unsuffixed(adapter.port);
     let description = option_str(adapter.description.as_deref());
+    let forwards = forwards(&adapter.forwards, api_modules);
     let operations = adapter.operations.iter().map(|op| {
         let route = &op.route;
         let method = method(op.method);
@@ -430,6 +436,7 @@ fn rest_module(
         let op_description = option_str(op.description.as_deref());
         let inputs = inputs(&op.inputs);
         let call = call(op.call.as_ref(), capability, api_modules);
+        let steps = orchestration(op.steps.as_ref(), capability, api_modules);
         let output = output(&op.output);
         quote! {
             rt::RestOperation {
@@ -439,7 +446,7 @@ fn rest_module(
                 description: #op_description,
                 inputs: &[#(#inputs),*],
                 call: #call,
-                steps: None,
+                steps: #steps,
                 output: #output,
             }
         }
@@ -464,7 +471,7 @@ fn rest_module(
                 port: #port,
                 description: #description,
                 operations: &[#(#operations),*],
-                forwards: &[],
+                forwards: #forwards,
             };
 
             /// Returns the adapter's axum router, which calls upstream through `context`.
@@ -493,6 +500,7 @@ fn mcp_module(
         let hints = hints(tool.hints);
         let inputs = inputs(&tool.inputs);
         let call = call(tool.call.as_ref(), capability, api_modules);
+        let steps = orchestration(tool.steps.as_ref(), capability, api_modules);
         let output = output(&tool.output);
         quote! {
             rt::McpTool {
@@ -502,7 +510,7 @@ fn mcp_module(
                 hints: #hints,
                 inputs: &[#(#inputs),*],
                 call: #call,
-                steps: None,
+                steps: #steps,
                 output: #output,
             }
         }
@@ -572,9 +580,16 @@ fn inputs(inputs: &[Input]) -> impl Iterator<Item = TokenStream> + '_ {
 }
 
 fn call(call: Option<&Call>, capability: &Capability, api_modules: &[String]) -> TokenStream {
-    let Some(call) = call else {
-        return quote!(None);
-    };
+    match call {
+        Some(call) => {
+            let call = call_expr(call, capability, api_modules);
+            quote!(Some(#call))
+        }
+        None => quote!(None),
+    }
+}
+
+fn call_expr(call: &Call, capability: &Capability, api_modules: &[String]) -> TokenStream {
     let module = format_ident!("{}", api_modules[call.api]);
     let op = &capability.apis[call.api].operations[call.operation];
     let operation = format_ident!("{}", op.rust_name.to_ascii_uppercase());
@@ -589,13 +604,79 @@ fn call(call: Option<&Call>, capability: &Capability, api_modules: &[String]) ->
             let parts = template(parts);
             quote!(rt::Argument::Template(#parts))
         }
+        Argument::Step(path) => {
+            let path = json_path(path);
+            quote!(rt::Argument::Step(#path))
+        }
     });
     quote! {
-        Some(rt::Call {
+        rt::Call {
             operation: &super::super::consumes::#module::#operation,
             arguments: &[#(#arguments),*],
+        }
+    }
+}
+
+fn orchestration(
+    steps: Option<&Orchestration>,
+    capability: &Capability,
+    api_modules: &[String],
+) -> TokenStream {
+    let Some(orchestration) = steps else {
+        return quote!(None);
+    };
+    let steps = orchestration.steps.iter().map(|step| {
+        let name = &step.name;
+        let after = step.after.iter().map(|i| Literal::usize_unsuffixed(*i));
+        let kind = match &step.kind {
+            StepKind::Call { call, output } => {
+                let call = call_expr(call, capability, api_modules);
+                let output = self::output(output);
+                quote!(rt::StepKind::Call { call: #call, output: #output })
+            }
+            StepKind::Lookup {
+                index,
+                key,
+                value,
+                fields,
+            } => {
+                let index = Literal::usize_unsuffixed(*index);
+                let value = json_path(value);
+                quote! {
+                    rt::StepKind::Lookup {
+                        index: #index,
+                        key: #key,
+                        value: #value,
+                        fields: &[#(#fields),*],
+                    }
+                }
+            }
+        };
+        quote!(rt::Step { name: #name, kind: #kind, after: &[#(#after),*] })
+    });
+    let mappings = output_properties(&orchestration.mappings);
+    quote! {
+        Some(&rt::Orchestration {
+            steps: &[#(#steps),*],
+            mappings: #mappings,
         })
     }
+}
+
+fn forwards(forwards: &[Forward], api_modules: &[String]) -> TokenStream {
+    let forwards = forwards.iter().map(|forward| {
+        let route = &forward.route;
+        let module = format_ident!("{}", api_modules[forward.api]);
+        let headers = &forward.trusted_headers;
+        quote! {
+            rt::Forward {
+                route: #route,
+                api: &super::super::consumes::#module::API,
+                trusted_headers: &[#(#headers),*],
+            }
+        }
+    });
+    quote!(&[#(#forwards),*])
 }
 
 fn template(parts: &[TemplatePart]) -> TokenStream {

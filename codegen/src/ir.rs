@@ -35,10 +35,24 @@ pub struct BindVariable {
     pub namespace: String,
     /// The key templates use.
     pub key: String,
-    /// The environment variable it reads.
-    pub env_var: String,
+    /// Where its value is read.
+    pub source: BindSource,
     /// The fields that use it.
     pub used_by: Vec<String>,
+}
+
+/// Where a bind variable's value is read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BindSource {
+    /// An environment variable.
+    Env(String),
+    /// A key of a bind file.
+    File {
+        /// The file path.
+        path: String,
+        /// The key.
+        key: String,
+    },
 }
 
 /// A consumed API.
@@ -176,6 +190,8 @@ pub struct UpstreamOperation {
     pub output_format: RawFormat,
     /// `outputSchema`: the CSS selector of the HTML tables to read.
     pub output_scope: Option<String>,
+    /// What a step calling this operation sees of the response.
+    pub projection: Output,
     /// `label`.
     pub label: Option<String>,
     /// `description`.
@@ -331,6 +347,8 @@ pub enum Argument {
     Literal(String),
     /// A rendered template.
     Template(Vec<TemplatePart>),
+    /// The value at a path in the outputs of earlier steps.
+    Step(Vec<PathStep>),
 }
 
 /// A resolved call.
@@ -359,6 +377,8 @@ pub struct RestAdapter {
     pub description: Option<String>,
     /// The operations.
     pub operations: Vec<RestOperation>,
+    /// The forwarding resources.
+    pub forwards: Vec<Forward>,
 }
 
 /// A REST operation.
@@ -374,14 +394,70 @@ pub struct RestOperation {
     pub description: Option<String>,
     /// The inputs.
     pub inputs: Vec<Input>,
-    /// The call; `None` for a mock.
+    /// The call; `None` for a mock or an orchestration.
     pub call: Option<Call>,
+    /// The orchestrated steps.
+    pub steps: Option<Orchestration>,
     /// The output.
     pub output: Output,
 }
 
-/// How a result is built.
+/// Orchestrated steps and the mappings of their outputs.
 #[derive(Debug)]
+pub struct Orchestration {
+    /// The steps.
+    pub steps: Vec<Step>,
+    /// The mappings, by target name.
+    pub mappings: Vec<(String, OutputShape)>,
+}
+
+/// One step.
+#[derive(Debug)]
+pub struct Step {
+    /// Its name.
+    pub name: String,
+    /// What it does.
+    pub kind: StepKind,
+    /// The earlier steps it reads, by index.
+    pub after: Vec<usize>,
+}
+
+/// What a step does.
+#[derive(Debug)]
+pub enum StepKind {
+    /// A call and the projection of its response.
+    Call {
+        /// The call.
+        call: Call,
+        /// The projection.
+        output: Output,
+    },
+    /// A lookup in an earlier step's array output.
+    Lookup {
+        /// The searched step.
+        index: usize,
+        /// The compared field.
+        key: String,
+        /// The value or values looked for.
+        value: Vec<PathStep>,
+        /// The kept fields.
+        fields: Vec<String>,
+    },
+}
+
+/// A resource that passes requests through to a consumed API.
+#[derive(Debug)]
+pub struct Forward {
+    /// The route prefix.
+    pub route: String,
+    /// The consumed API, by index.
+    pub api: usize,
+    /// The trusted request headers.
+    pub trusted_headers: Vec<String>,
+}
+
+/// How a result is built.
+#[derive(Debug, Clone)]
 pub enum Output {
     /// The upstream body.
     Body,
@@ -392,7 +468,7 @@ pub enum Output {
 }
 
 /// A shaped output value.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum OutputShape {
     /// The value at a path.
     Value {
@@ -464,8 +540,10 @@ pub struct Tool {
     pub hints: Hints,
     /// The arguments.
     pub inputs: Vec<Input>,
-    /// The call; `None` for a mock.
+    /// The call; `None` for a mock or an orchestration.
     pub call: Option<Call>,
+    /// The orchestrated steps.
+    pub steps: Option<Orchestration>,
     /// The output.
     pub output: Output,
 }

@@ -238,9 +238,11 @@ fn load_import(
         .iter()
         .map(|c| c.namespace.value.clone())
         .collect();
+    // An import that names the file itself takes the file's only consumed API.
+    let by_file = import.import.value == import.location.value && candidates.len() == 1;
     let Some(mut consumes) = candidates
         .into_iter()
-        .find(|c| c.namespace.value == import.import.value)
+        .find(|c| by_file || c.namespace.value == import.import.value)
     else {
         diagnostics
             .error(

@@ -15,7 +15,7 @@ pub struct Text {
 }
 
 /// A whole spec file.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Spec {
     /// `naftiko`: the schema version.
     pub version: Option<Text>,
@@ -31,10 +31,12 @@ pub struct Spec {
     pub imports: Vec<ConsumesImport>,
     /// `capability.exposes`.
     pub exposes: Vec<Expose>,
+    /// `capability.aggregates`.
+    pub aggregates: Vec<Aggregate>,
 }
 
 /// A `binds` entry.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Bind {
     /// Where the entry starts.
     pub pos: Pos,
@@ -47,7 +49,7 @@ pub struct Bind {
 }
 
 /// `import: NAME` + `location: PATH` (+ `as: ALIAS`).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ConsumesImport {
     /// Where the entry starts.
     pub pos: Pos,
@@ -60,7 +62,7 @@ pub struct ConsumesImport {
 }
 
 /// A `consumes` entry of type `http`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Consumes {
     /// Where the entry starts.
     pub pos: Pos,
@@ -79,7 +81,7 @@ pub struct Consumes {
 }
 
 /// `authentication` of a consumed API.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Authentication {
     /// Where the block starts.
     pub pos: Pos,
@@ -102,7 +104,7 @@ pub struct Authentication {
 }
 
 /// A resource of a consumed API.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Resource {
     /// Where the entry starts.
     pub pos: Pos,
@@ -117,7 +119,7 @@ pub struct Resource {
 }
 
 /// An operation of a consumed resource.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Operation {
     /// Where the entry starts.
     pub pos: Pos,
@@ -135,6 +137,8 @@ pub struct Operation {
     pub output_raw_format: Option<Text>,
     /// `outputSchema`: which part of an HTML response to read.
     pub output_schema: Option<Text>,
+    /// `outputParameters`: the projection of the response that steps see.
+    pub output_parameters: Vec<OutputParameter>,
     /// `body`: a request body template.
     pub body: Option<Node>,
     /// `path`: the catalog's per-operation path, replacing the resource's.
@@ -142,7 +146,7 @@ pub struct Operation {
 }
 
 /// An `inputParameters` entry, consumed or exposed.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Parameter {
     /// Where the entry starts.
     pub pos: Pos,
@@ -162,7 +166,7 @@ pub struct Parameter {
 
 /// An `outputParameters` entry of an exposed operation or tool, or one of its
 /// nested `properties` or `items`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct OutputParameter {
     /// Where the entry starts.
     pub pos: Pos,
@@ -181,7 +185,7 @@ pub struct OutputParameter {
 }
 
 /// An `exposes` entry.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Expose {
     /// `type: rest`.
     Rest(RestExpose),
@@ -190,7 +194,7 @@ pub enum Expose {
 }
 
 /// A REST adapter.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RestExpose {
     /// Where the entry starts.
     pub pos: Pos,
@@ -207,7 +211,7 @@ pub struct RestExpose {
 }
 
 /// A resource of a REST adapter.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RestResource {
     /// Where the entry starts.
     pub pos: Pos,
@@ -217,10 +221,12 @@ pub struct RestResource {
     pub input_parameters: Vec<Parameter>,
     /// `operations`.
     pub operations: Vec<ExposedOperation>,
+    /// `forward`.
+    pub forward: Option<Forward>,
 }
 
 /// What REST operations and MCP tools have in common: a call and its inputs.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ExposedOperation {
     /// Where the entry starts.
     pub pos: Pos,
@@ -242,10 +248,83 @@ pub struct ExposedOperation {
     pub output_parameters: Vec<OutputParameter>,
     /// `hints`, for MCP tools.
     pub hints: Hints,
+    /// `steps`: orchestrated calls and lookups, in order.
+    pub steps: Vec<Step>,
+    /// `mappings`: how step outputs become the result's fields.
+    pub mappings: Vec<Mapping>,
+    /// `ref`: an aggregate function this operation takes its fields from.
+    pub reference: Option<Text>,
+    /// `semantics`, for aggregate functions.
+    pub semantics: Semantics,
+}
+
+/// A step of an orchestrated operation.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// Where the entry starts.
+    pub pos: Pos,
+    /// `name`.
+    pub name: Option<Text>,
+    /// `type`: `call`, `lookup` or `script`; `call` when absent and `call` is given.
+    pub kind: Option<Text>,
+    /// `call`, for call steps.
+    pub call: Option<Text>,
+    /// `with`, for call steps.
+    pub with: Vec<(Text, Node)>,
+    /// `index`: the call step a lookup searches.
+    pub index: Option<Text>,
+    /// `match`: the field a lookup compares.
+    pub key: Option<Text>,
+    /// `lookupValue`: the value or values a lookup looks for.
+    pub lookup_value: Option<Text>,
+    /// `outputParameters` of a lookup: the fields it keeps.
+    pub fields: Vec<Text>,
+}
+
+/// A `mappings` entry of an orchestrated operation.
+#[derive(Debug, Clone)]
+pub struct Mapping {
+    /// Where the entry starts.
+    pub pos: Pos,
+    /// `targetName`: the output it sets.
+    pub target: Text,
+    /// `value`: a JSONPath into the step outputs, a template or a constant.
+    pub value: Node,
+}
+
+/// `semantics` of an aggregate function.
+#[derive(Debug, Default, Clone)]
+pub struct Semantics {
+    /// `safe`: the function changes nothing.
+    pub safe: Option<bool>,
+    /// `idempotent`: calling it twice does what calling it once does.
+    pub idempotent: Option<bool>,
+}
+
+/// A `capability.aggregates` entry.
+#[derive(Debug, Clone)]
+pub struct Aggregate {
+    /// Where the entry starts.
+    pub pos: Pos,
+    /// `namespace`.
+    pub namespace: Text,
+    /// `functions`.
+    pub functions: Vec<ExposedOperation>,
+}
+
+/// A resource's `forward` block.
+#[derive(Debug, Clone)]
+pub struct Forward {
+    /// Where the block starts.
+    pub pos: Pos,
+    /// `targetNamespace`: the consumed API that receives the requests.
+    pub target: Text,
+    /// `trustedHeaders`: the request headers that are passed on.
+    pub trusted_headers: Vec<Text>,
 }
 
 /// MCP tool `hints`.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Hints {
     /// `readOnly`.
     pub read_only: Option<bool>,
@@ -258,7 +337,7 @@ pub struct Hints {
 }
 
 /// An MCP adapter.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct McpExpose {
     /// Where the entry starts.
     pub pos: Pos,

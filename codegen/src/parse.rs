@@ -59,6 +59,10 @@ pub fn parse_consumes_file(
     Some(consumes)
 }
 
+fn is_file_name(text: &str) -> bool {
+    text.ends_with(".yaml") || text.ends_with(".yml")
+}
+
 /// Tells whether a node is a list of exactly one entry without a `name`.
 fn is_single_unnamed(node: &Node) -> bool {
     matches!(node.as_seq(), Some([only]) if only.get("name").is_none())
@@ -288,7 +292,7 @@ impl Reader<'_> {
         let mut capability = self.fields(capability, "`capability`")?;
         let consumes = self.list(&mut capability, "consumes", Self::consumes);
         let exposes = self.list(&mut capability, "exposes", Self::expose);
-        self.unsupported(&mut capability, &["aggregates"]);
+        let aggregates = self.list(&mut capability, "aggregates", Self::aggregate);
         self.finish(capability);
 
         Some(Spec {
@@ -299,6 +303,7 @@ impl Reader<'_> {
             consumes,
             imports: Vec::new(),
             exposes,
+            aggregates,
         })
     }
 
@@ -392,8 +397,18 @@ impl Reader<'_> {
 
     fn import(&mut self, pos: Pos, fields: &mut Fields<'_>) {
         let import = self.required_text(fields, pos, "import");
-        let location = self.required_text(fields, pos, "location");
         let alias = self.text(fields, "as");
+        // Schema 0.5 named the file in `import` and the namespace in `as`.
+        let location = match (self.text(fields, "location"), &import) {
+            (Some(location), _) => Some(location),
+            (None, Some(import)) if is_file_name(&import.value) => Some(import.clone()),
+            (None, _) => {
+                self.diagnostics
+                    .error(pos, "a `consumes` import has no `location`")
+                    .hint("add `location: ./shared/FILE.yaml`, relative to this spec");
+                None
+            }
+        };
         if let (Some(import), Some(location)) = (import, location) {
             self.imports.push(ConsumesImport {
                 pos,
@@ -460,9 +475,9 @@ impl Reader<'_> {
         let output_schema = self.text(&mut fields, "outputSchema");
         let body = fields.get("body").cloned();
         let path = self.text(&mut fields, "path");
-        // The consumed side's output projection matters only to orchestrated steps;
-        // a direct call hands the whole body to the exposed operation's outputs.
-        fields.ignore(&["outputParameters"]);
+        // The projection of the response that orchestrated steps see; a direct call
+        // hands the whole body to the exposed operation's own outputs.
+        let output_parameters = self.list(&mut fields, "outputParameters", Self::output_parameter);
         self.finish(fields);
         Some(Operation {
             pos: node.pos,
@@ -473,6 +488,7 @@ impl Reader<'_> {
             input_parameters,
             output_raw_format,
             output_schema,
+            output_parameters,
             body,
             path,
         })
@@ -627,7 +643,10 @@ impl Reader<'_> {
         let path = self.required_text(&mut fields, node.pos, "path");
         let input_parameters = self.list(&mut fields, "inputParameters", Self::parameter);
         let operations = self.list(&mut fields, "operations", Self::exposed_operation);
-        self.unsupported(&mut fields, &["forward"]);
+        let forward = match fields.get("forward") {
+            Some(forward) => self.forward(forward),
+            None => None,
+        };
         fields.ignore(&["name", "label", "description"]);
         self.finish(fields);
         Some(RestResource {
@@ -635,6 +654,7 @@ impl Reader<'_> {
             path: path?,
             input_parameters,
             operations,
+            forward,
         })
     }
 
@@ -669,7 +689,10 @@ impl Reader<'_> {
         let input_parameters = self.list(&mut fields, "inputParameters", Self::parameter);
         let output_parameters = self.list(&mut fields, "outputParameters", Self::output_parameter);
         let hints = self.hints(&mut fields);
-        self.unsupported(&mut fields, &["steps", "mappings", "ref"]);
+        let steps = self.list(&mut fields, "steps", Self::step);
+        let mappings = self.list(&mut fields, "mappings", Self::mapping);
+        let reference = self.text(&mut fields, "ref");
+        let semantics = self.semantics(&mut fields);
         fields.ignore(&["title"]);
         self.finish(fields);
         Some(ExposedOperation {
@@ -683,6 +706,135 @@ impl Reader<'_> {
             input_parameters,
             output_parameters,
             hints,
+            steps,
+            mappings,
+            reference,
+            semantics,
+        })
+    }
+
+    fn step(&mut self, node: &Node) -> Option<Step> {
+        let mut fields = self.fields(node, "a step")?;
+        let name = self.text(&mut fields, "name");
+        let kind = self.text(&mut fields, "type");
+        let call = self.text(&mut fields, "call");
+        let with = self.with(&mut fields);
+        let index = self.text(&mut fields, "index");
+        let key = self.text(&mut fields, "match");
+        let lookup_value = self.text(&mut fields, "lookupValue");
+        let fields_kept = match fields.get("outputParameters") {
+            Some(list) => self.field_names(list),
+            None => Vec::new(),
+        };
+        // A script's source and language only matter once scripts can run.
+        fields.ignore(&["description", "language", "script", "location", "file"]);
+        self.finish(fields);
+        Some(Step {
+            pos: node.pos,
+            name,
+            kind,
+            call,
+            with,
+            index,
+            key,
+            lookup_value,
+            fields: fields_kept,
+        })
+    }
+
+    /// Reads a lookup's `outputParameters`: field names, or entries with a `name`.
+    fn field_names(&mut self, node: &Node) -> Vec<Text> {
+        let Some(items) = node.as_seq() else {
+            self.diagnostics.error(
+                node.pos,
+                format!("`outputParameters` must be a list, found {}", node.kind()),
+            );
+            return Vec::new();
+        };
+        let mut names = Vec::new();
+        for item in items {
+            let name = item
+                .as_str()
+                .or_else(|| item.get("name").and_then(Node::as_str));
+            match name {
+                Some(name) => names.push(Text {
+                    pos: item.pos,
+                    value: name.to_string(),
+                }),
+                None => {
+                    self.diagnostics
+                        .error(item.pos, "a lookup output must be a field name")
+                        .hint("list the fields to keep, such as `- fullName`");
+                }
+            }
+        }
+        names
+    }
+
+    fn mapping(&mut self, node: &Node) -> Option<Mapping> {
+        let mut fields = self.fields(node, "a mapping")?;
+        let target = self.required_text(&mut fields, node.pos, "targetName");
+        let value = fields.get("value").cloned();
+        if value.is_none() {
+            self.diagnostics
+                .error(node.pos, "a mapping has no `value`")
+                .hint("add `value: $.STEP.field` naming an earlier step's output");
+        }
+        fields.ignore(&["description", "type"]);
+        self.finish(fields);
+        Some(Mapping {
+            pos: node.pos,
+            target: target?,
+            value: value?,
+        })
+    }
+
+    fn semantics(&mut self, fields: &mut Fields<'_>) -> Semantics {
+        let Some(node) = fields.get("semantics") else {
+            return Semantics::default();
+        };
+        let Some(mut entries) = self.fields(node, "`semantics`") else {
+            return Semantics::default();
+        };
+        let semantics = Semantics {
+            safe: self.flag(&mut entries, "safe"),
+            idempotent: self.flag(&mut entries, "idempotent"),
+        };
+        entries.ignore(&["cacheable"]);
+        self.finish(entries);
+        semantics
+    }
+
+    fn aggregate(&mut self, node: &Node) -> Option<Aggregate> {
+        let mut fields = self.fields(node, "an `aggregates` entry")?;
+        let namespace = self.required_text(&mut fields, node.pos, "namespace");
+        let functions = self.list(&mut fields, "functions", Self::exposed_operation);
+        fields.ignore(&["label", "description"]);
+        self.finish(fields);
+        Some(Aggregate {
+            pos: node.pos,
+            namespace: namespace?,
+            functions,
+        })
+    }
+
+    fn forward(&mut self, node: &Node) -> Option<Forward> {
+        let mut fields = self.fields(node, "`forward`")?;
+        let target = self.required_text(&mut fields, node.pos, "targetNamespace");
+        let trusted_headers = match fields.get("trustedHeaders") {
+            Some(list) => list
+                .as_seq()
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|item| self.text_of(item, "trustedHeaders"))
+                .collect(),
+            None => Vec::new(),
+        };
+        self.finish(fields);
+        Some(Forward {
+            pos: node.pos,
+            target: target?,
+            trusted_headers,
         })
     }
 

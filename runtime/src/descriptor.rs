@@ -45,6 +45,14 @@ pub struct BindVariable {
 pub enum BindSource {
     /// The environment variable of that name.
     Env(&'static str),
+    /// A key of a file read at start-up: a JSON object or a flat YAML mapping of
+    /// strings.
+    File {
+        /// The file, relative to the working directory unless absolute.
+        path: &'static str,
+        /// The key inside the file.
+        key: &'static str,
+    },
 }
 
 /// A consumed HTTP API (`capability.consumes[]`).

@@ -5,6 +5,7 @@
 //! building and sending upstream requests, and serving REST and MCP adapters.
 
 mod auth;
+mod bind_file;
 mod body;
 pub mod codegen;
 pub mod descriptor;

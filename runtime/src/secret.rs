@@ -53,19 +53,34 @@ impl BindValues {
     ) -> Result<Self, BindError> {
         let mut values = Vec::with_capacity(capability.binds.len());
         let mut missing = Vec::new();
+        let mut files = crate::bind_file::Files::default();
         for variable in capability.binds {
-            let BindSource::Env(name) = variable.source;
-            let problem = match lookup(name) {
-                Ok(value) if value.is_empty() => "is empty",
-                Ok(value) => {
-                    values.push(Secret::new(value));
-                    continue;
+            let (source, problem) = match variable.source {
+                BindSource::Env(name) => {
+                    let problem = match lookup(name) {
+                        Ok(value) if value.is_empty() => "is empty".to_owned(),
+                        Ok(value) => {
+                            values.push(Secret::new(value));
+                            continue;
+                        }
+                        Err(VarError::NotPresent) => "is not set".to_owned(),
+                        Err(VarError::NotUnicode(_)) => "is not valid UTF-8".to_owned(),
+                    };
+                    (format!("environment variable {name}"), problem)
                 }
-                Err(VarError::NotPresent) => "is not set",
-                Err(VarError::NotUnicode(_)) => "is not valid UTF-8",
+                BindSource::File { path, key } => match files.get(path, key) {
+                    Ok(value) if value.is_empty() => {
+                        (format!("key {key} of {path}"), "is empty".to_owned())
+                    }
+                    Ok(value) => {
+                        values.push(Secret::new(value));
+                        continue;
+                    }
+                    Err(problem) => (format!("key {key} of {path}"), problem),
+                },
             };
             missing.push(UnresolvedVariable {
-                environment_variable: name,
+                source,
                 problem,
                 used_by: variable.used_by,
             });
@@ -94,10 +109,10 @@ impl BindValues {
 /// A bind variable that could not be read at start-up.
 #[derive(Debug, Clone)]
 pub struct UnresolvedVariable {
-    /// The environment variable's name.
-    pub environment_variable: &'static str,
-    /// Why it is unusable: `is not set`, `is empty` or `is not valid UTF-8`.
-    pub problem: &'static str,
+    /// Where the value was read from, such as `environment variable API_TOKEN`.
+    pub source: String,
+    /// Why it is unusable, such as `is not set` or `is empty`.
+    pub problem: String,
     /// The spec fields that use it.
     pub used_by: &'static [&'static str],
 }
@@ -119,8 +134,8 @@ impl fmt::Display for BindError {
             }
             write!(
                 formatter,
-                "environment variable {} {} (required by {}",
-                variable.environment_variable, variable.problem, self.spec_file
+                "{} {} (required by {}",
+                variable.source, variable.problem, self.spec_file
             )?;
             if !variable.used_by.is_empty() {
                 write!(formatter, ": {}", variable.used_by.join(", "))?;

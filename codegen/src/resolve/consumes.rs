@@ -86,7 +86,7 @@ impl Resolver<'_> {
                 self.bind_keys.push(BindKey {
                     namespace: namespace.to_string(),
                     key: parameter.name.value.clone(),
-                    env_var: parameter.name.value.clone(),
+                    source: BindSource::Env(parameter.name.value.clone()),
                 });
             }
         }
@@ -287,6 +287,7 @@ impl Resolver<'_> {
             self.param_value(parameter, &id, &mut params);
         }
 
+        let projection = self.projection(operation);
         let rust_name = format!("{}_{}", resource.name.value, operation.name.value);
         Some(UpstreamOperation {
             resource: resource.name.value.clone(),
@@ -299,6 +300,7 @@ impl Resolver<'_> {
             body,
             output_format,
             output_scope: operation.output_schema.as_ref().map(|t| t.value.clone()),
+            projection,
             label: operation.label.as_ref().map(|t| t.value.clone()),
             description: operation.description.as_ref().map(|t| t.value.clone()),
         })
@@ -349,6 +351,18 @@ impl Resolver<'_> {
                 .map(TemplatePart::Param)
         });
         params[index].value = value;
+    }
+
+    /// Resolves what steps see of the operation's response. Its templates may name
+    /// no inputs, since a consumed operation has none.
+    fn projection(&mut self, operation: &model::Operation) -> Output {
+        let kind = AdapterKind {
+            is_rest: false,
+            namespace: "",
+        };
+        let outputs = &operation.output_parameters;
+        self.outputs(outputs, operation.pos, &InputSet::default(), kind, true)
+            .unwrap_or(Output::Body)
     }
 
     pub(super) fn raw_format(&mut self, operation: &model::Operation) -> RawFormat {

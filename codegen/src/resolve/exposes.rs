@@ -15,11 +15,21 @@ impl Resolver<'_> {
             namespace,
         };
         let mut operations = Vec::new();
+        let mut forwards = Vec::new();
         let mut routes = BTreeSet::new();
         for resource in &adapter.resources {
+            if let Some(forward) = &resource.forward {
+                forwards.extend(self.forward(&resource.path, forward, apis));
+                if resource.operations.is_empty() {
+                    continue;
+                }
+            }
             let route_params = self.route_params(&resource.path);
             for operation in &resource.operations {
-                let op = self.rest_operation(resource, &route_params, operation, kind, apis);
+                let Some(operation) = self.with_reference(operation) else {
+                    continue;
+                };
+                let op = self.rest_operation(resource, &route_params, &operation, kind, apis);
                 if let Some(op) = op {
                     if !routes.insert((op.route.clone(), op.method.as_str())) {
                         self.diagnostics
@@ -40,7 +50,85 @@ impl Resolver<'_> {
             port: port?,
             description: adapter.description.as_ref().map(|t| t.value.clone()),
             operations,
+            forwards,
         })
+    }
+
+    /// Resolves a resource's `forward`: its route's literal prefix passes every
+    /// request below it to the target API.
+    fn forward(&mut self, path: &Text, forward: &model::Forward, apis: &[Api]) -> Option<Forward> {
+        let Some(api) = apis
+            .iter()
+            .position(|a| a.namespace == forward.target.value)
+        else {
+            let names: Vec<&str> = apis.iter().map(|a| a.namespace.as_str()).collect();
+            self.diagnostics
+                .error(
+                    forward.target.pos,
+                    format!(
+                        "forward target `{}` is not a consumed API",
+                        forward.target.value
+                    ),
+                )
+                .hint(match closest(&forward.target.value, &names) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => format!("consumed APIs: {}", names.join(", ")),
+                });
+            return None;
+        };
+        let prefix = path.value.split('{').next().unwrap_or_default();
+        let route = format!("/{}", prefix.trim_matches('/'));
+        if path.value.contains('{') {
+            self.diagnostics
+                .warning(
+                    path.pos,
+                    format!(
+                        "forward route `{}` passes on everything below `{route}`",
+                        path.value
+                    ),
+                )
+                .hint(format!(
+                    "write the route as `{route}`; the rest of the path is forwarded"
+                ));
+        }
+        Some(Forward {
+            route,
+            api,
+            trusted_headers: forward
+                .trusted_headers
+                .iter()
+                .map(|h| h.value.to_ascii_lowercase())
+                .collect(),
+        })
+    }
+
+    /// Returns the operation with the fields of the aggregate function its `ref` names;
+    /// fields the operation sets itself win.
+    pub(super) fn with_reference(
+        &mut self,
+        operation: &model::ExposedOperation,
+    ) -> Option<model::ExposedOperation> {
+        let Some(reference) = &operation.reference else {
+            return Some(operation.clone());
+        };
+        let Some((_, function)) = self.functions.iter().find(|(n, _)| *n == reference.value) else {
+            let names: Vec<&str> = self.functions.iter().map(|(n, _)| n.as_str()).collect();
+            let hint = match closest(&reference.value, &names) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None if names.is_empty() => {
+                    "declare the function under `capability.aggregates`".into()
+                }
+                None => format!("aggregate functions: {}", names.join(", ")),
+            };
+            self.diagnostics
+                .error(
+                    reference.pos,
+                    format!("`ref: {}` names no aggregate function", reference.value),
+                )
+                .hint(hint);
+            return None;
+        };
+        Some(merge(operation, function))
     }
 
     pub(super) fn route_params(&mut self, path: &Text) -> Vec<String> {
@@ -52,15 +140,18 @@ impl Resolver<'_> {
                 )
                 .hint(format!("write `/{}`", path.value));
         }
-        let (parts, names) = self.path_template(path);
-        let double_braces = path.value.contains("{{");
-        if double_braces || parts.is_empty() && !path.value.is_empty() {
+        let (_, names) = self.path_template(path);
+        if path.value.contains("{{") {
             self.diagnostics
-                .error(
+                .warning(
                     path.pos,
-                    format!("route `{}` must use `{{name}}` placeholders", path.value),
+                    format!(
+                        "route `{}` is read as `{}`",
+                        path.value,
+                        single_braces(&path.value)
+                    ),
                 )
-                .hint("write route placeholders with single braces");
+                .hint("write route placeholders with single braces, as OpenAPI does");
         }
         for name in &names {
             if name.is_empty() || name.contains(['*', '/']) {
@@ -111,10 +202,11 @@ impl Resolver<'_> {
             .iter()
             .chain(&operation.input_parameters);
         self.declared_inputs(declared, &mut inputs, kind, route_params);
-        let call = self.optional_call(operation, &site, &mut inputs, kind, apis)?;
-        let output = self.output(operation, &inputs, kind, call.is_some())?;
+        let (call, steps) = self.action(operation, &site, &mut inputs, kind, apis)?;
+        let has_call = call.is_some() || steps.is_some();
+        let output = self.output(operation, &inputs, kind, has_call)?;
         Some(RestOperation {
-            route: resource.path.value.clone(),
+            route: single_braces(&resource.path.value),
             method,
             name: operation
                 .name
@@ -123,8 +215,26 @@ impl Resolver<'_> {
             description: operation.description.as_ref().map(|t| t.value.clone()),
             inputs: inputs.items,
             call,
+            steps,
             output,
         })
+    }
+
+    /// Resolves what an operation does: one call, steps, or nothing (a mock).
+    fn action(
+        &mut self,
+        operation: &model::ExposedOperation,
+        site: &CallSite<'_>,
+        inputs: &mut InputSet,
+        kind: AdapterKind<'_>,
+        apis: &[Api],
+    ) -> Option<(Option<Call>, Option<Orchestration>)> {
+        if operation.steps.is_empty() {
+            let call = self.optional_call(operation, site, inputs, kind, apis)?;
+            return Some((call, None));
+        }
+        let steps = self.orchestration(operation, inputs, kind, apis)?;
+        Some((None, Some(steps)))
     }
 
     pub(super) fn declared_inputs<'p>(
@@ -199,6 +309,12 @@ impl Resolver<'_> {
                 .hint("use `transport: http` (Streamable HTTP)");
             return None;
         }
+        if adapter.port.is_none() && adapter.transport.is_none() {
+            self.diagnostics
+                .error(adapter.pos, format!("MCP adapter `{namespace}` has no `port`"))
+                .hint("add `port:` to serve Streamable HTTP; the stdio transport is not yet supported");
+            return None;
+        }
         let port = self.port(adapter.port, adapter.pos, namespace);
         let kind = AdapterKind {
             is_rest: false,
@@ -207,7 +323,10 @@ impl Resolver<'_> {
         let mut names = BTreeSet::new();
         let mut tools = Vec::new();
         for tool in &adapter.tools {
-            if let Some(tool) = self.tool(tool, &mut names, kind, apis) {
+            let Some(tool) = self.with_reference(tool) else {
+                continue;
+            };
+            if let Some(tool) = self.tool(&tool, &mut names, kind, apis) {
                 tools.push(tool);
             }
         }
@@ -248,12 +367,18 @@ impl Resolver<'_> {
         };
         let mut inputs = InputSet::default();
         self.declared_inputs(tool.input_parameters.iter(), &mut inputs, kind, &[]);
-        let call = self.optional_call(tool, &site, &mut inputs, kind, apis)?;
-        let output = self.output(tool, &inputs, kind, call.is_some())?;
+        let (call, steps) = self.action(tool, &site, &mut inputs, kind, apis)?;
+        let has_call = call.is_some() || steps.is_some();
+        let output = self.output(tool, &inputs, kind, has_call)?;
+        // Semantics fill in the hints the tool leaves unset: a safe function reads only.
+        let safe = tool.semantics.safe;
         let hints = Hints {
-            read_only: tool.hints.read_only,
-            destructive: tool.hints.destructive,
-            idempotent: tool.hints.idempotent,
+            read_only: tool.hints.read_only.or(safe),
+            destructive: tool
+                .hints
+                .destructive
+                .or(safe.filter(|s| *s).map(|_| false)),
+            idempotent: tool.hints.idempotent.or(tool.semantics.idempotent),
             open_world: tool.hints.open_world,
         };
         Some(Tool {
@@ -263,6 +388,7 @@ impl Resolver<'_> {
             hints,
             inputs: inputs.items,
             call,
+            steps,
             output,
         })
     }
@@ -332,4 +458,43 @@ pub(super) fn input_reference<'t>(text: &'t str, kind: AdapterKind<'_>) -> Optio
         .or_else(|| text.strip_prefix(kind.namespace))
         .and_then(|rest| rest.strip_prefix('.'))
         .filter(|name| !name.is_empty())
+}
+
+/// Lays the fields an operation sets over those of an aggregate function.
+fn merge(
+    operation: &model::ExposedOperation,
+    function: &model::ExposedOperation,
+) -> model::ExposedOperation {
+    let mut merged = function.clone();
+    merged.pos = operation.pos;
+    merged.reference = None;
+    merged.name = operation.name.clone().or(merged.name);
+    merged.method = operation.method.clone().or(merged.method);
+    merged.label = operation.label.clone().or(merged.label);
+    merged.description = operation.description.clone().or(merged.description);
+    if operation.call.is_some() || !operation.steps.is_empty() {
+        merged.call = operation.call.clone();
+        merged.steps = operation.steps.clone();
+        merged.mappings = operation.mappings.clone();
+    }
+    if !operation.with.is_empty() {
+        merged.with = operation.with.clone();
+    }
+    if !operation.input_parameters.is_empty() {
+        merged.input_parameters = operation.input_parameters.clone();
+    }
+    if !operation.output_parameters.is_empty() {
+        merged.output_parameters = operation.output_parameters.clone();
+    }
+    let hints = &operation.hints;
+    merged.hints.read_only = hints.read_only.or(merged.hints.read_only);
+    merged.hints.destructive = hints.destructive.or(merged.hints.destructive);
+    merged.hints.idempotent = hints.idempotent.or(merged.hints.idempotent);
+    merged.hints.open_world = hints.open_world.or(merged.hints.open_world);
+    merged
+}
+
+/// Rewrites `{{name}}` placeholders of a route as `{name}`.
+fn single_braces(route: &str) -> String {
+    route.replace("{{", "{").replace("}}", "}")
 }

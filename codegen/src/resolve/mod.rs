@@ -16,8 +16,10 @@ mod call;
 mod consumes;
 mod exposes;
 mod outputs;
+mod steps;
 mod text;
 
+use call::find_param;
 use consumes::strip_adapter_prefix;
 use exposes::*;
 use text::*;
@@ -34,8 +36,10 @@ pub fn resolve(
         diagnostics,
         bind_keys: Vec::new(),
         binds: Vec::new(),
+        functions: Vec::new(),
     };
     resolver.bind_keys(spec);
+    resolver.functions(spec);
     let apis = resolver.apis(spec);
     let mut rest = Vec::new();
     let mut mcp = Vec::new();
@@ -87,13 +91,15 @@ pub fn normalise(name: &str) -> String {
 struct BindKey {
     namespace: String,
     key: String,
-    env_var: String,
+    source: BindSource,
 }
 
 struct Resolver<'d> {
     diagnostics: &'d mut Diagnostics,
     bind_keys: Vec<BindKey>,
     binds: Vec<BindVariable>,
+    /// Aggregate functions by `NAMESPACE.NAME`, for `ref`.
+    functions: Vec<(String, model::ExposedOperation)>,
 }
 
 /// The facts about the calling operation that can narrow an ambiguous `call`.
@@ -126,26 +132,63 @@ impl Resolver<'_> {
         }
     }
 
+    /// Collects the aggregate functions that `ref` can name.
+    fn functions(&mut self, spec: &Spec) {
+        for aggregate in &spec.aggregates {
+            for function in &aggregate.functions {
+                let Some(name) = &function.name else {
+                    self.diagnostics
+                        .error(function.pos, "an aggregate function has no `name`")
+                        .hint("name it; operations refer to it as `ref: NAMESPACE.NAME`");
+                    continue;
+                };
+                let key = format!("{}.{}", aggregate.namespace.value, name.value);
+                if self.functions.iter().any(|(n, _)| *n == key) {
+                    self.diagnostics
+                        .error(
+                            name.pos,
+                            format!("aggregate function `{key}` is declared twice"),
+                        )
+                        .hint("give each function its own name");
+                    continue;
+                }
+                self.functions.push((key, function.clone()));
+            }
+        }
+    }
+
     fn bind_keys(&mut self, spec: &Spec) {
         for bind in &spec.binds {
-            if let Some(location) = &bind.location {
-                self.diagnostics
-                    .error(
-                        location.pos,
-                        format!(
-                            "bind `{}` reads `{}`; bind locations are not yet supported",
-                            bind.namespace.value, location.value
-                        ),
-                    )
-                    .hint(
-                        "remove `location` to read each key from the environment variable it names",
-                    );
-            }
-            for (key, env_var) in &bind.keys {
+            let file = match &bind.location {
+                Some(location) => match bind_file(&location.value) {
+                    Some(path) => Some(path),
+                    None => {
+                        self.diagnostics
+                            .error(
+                                location.pos,
+                                format!(
+                                    "bind `{}` location `{}` is not a file:// URL",
+                                    bind.namespace.value, location.value
+                                ),
+                            )
+                            .hint("write `file:///./secrets.yaml` (relative to the working directory) or `file:///etc/app/secrets.json`");
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            for (key, value) in &bind.keys {
+                let source = match &file {
+                    Some(path) => BindSource::File {
+                        path: path.clone(),
+                        key: value.value.clone(),
+                    },
+                    None => BindSource::Env(value.value.clone()),
+                };
                 self.bind_keys.push(BindKey {
                     namespace: bind.namespace.value.clone(),
                     key: key.value.clone(),
-                    env_var: env_var.value.clone(),
+                    source,
                 });
             }
         }
@@ -176,10 +219,10 @@ impl Resolver<'_> {
                 .hint(hint);
             return None;
         };
-        let (namespace, key, env_var) = (
+        let (namespace, key, source) = (
             found.namespace.clone(),
             found.key.clone(),
-            found.env_var.clone(),
+            found.source.clone(),
         );
         let index = match self
             .binds
@@ -191,7 +234,7 @@ impl Resolver<'_> {
                 self.binds.push(BindVariable {
                     namespace,
                     key,
-                    env_var,
+                    source,
                     used_by: Vec::new(),
                 });
                 self.binds.len() - 1
@@ -342,4 +385,14 @@ impl Resolver<'_> {
         }
         port
     }
+}
+
+/// Returns the path of a `file://` bind location. `file:///./x` and `file:///../x`
+/// are relative to the working directory, as the reference engine reads them.
+fn bind_file(location: &str) -> Option<String> {
+    let path = location.strip_prefix("file://")?;
+    let relative = path
+        .strip_prefix('/')
+        .filter(|p| p.starts_with("./") || p.starts_with("../"));
+    Some(relative.unwrap_or(path).to_string())
 }

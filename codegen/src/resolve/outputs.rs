@@ -15,20 +15,34 @@ impl Resolver<'_> {
         kind: AdapterKind<'_>,
         has_call: bool,
     ) -> Option<Output> {
-        let outputs = &operation.output_parameters;
+        self.outputs(
+            &operation.output_parameters,
+            operation.pos,
+            inputs,
+            kind,
+            has_call,
+        )
+    }
+
+    /// Builds an output from `outputParameters` written at `pos`.
+    pub(super) fn outputs(
+        &mut self,
+        outputs: &[model::OutputParameter],
+        pos: Pos,
+        inputs: &InputSet,
+        kind: AdapterKind<'_>,
+        has_call: bool,
+    ) -> Option<Output> {
         if outputs.is_empty() {
             if !has_call {
                 self.diagnostics
-                    .error(
-                        operation.pos,
-                        "operation has neither `call` nor output values",
-                    )
+                    .error(pos, "operation has neither `call` nor output values")
                     .hint("add `call: NAMESPACE.OPERATION`, or outputs with `value` for a mock");
                 return None;
             }
             return Some(Output::Body);
         }
-        if let [only] = outputs.as_slice()
+        if let [only] = outputs
             && only.name.is_none()
         {
             if has_call && is_whole_body(only) {
@@ -47,7 +61,8 @@ impl Resolver<'_> {
                 ok = false;
                 continue;
             };
-            match self.shape(output, inputs, kind, None) {
+            // A named output without `mapping` or `value` reads the field of its name.
+            match self.shape(output, inputs, kind, Some(&name.value)) {
                 Some(shape) => named.push((name.value.clone(), shape)),
                 None => ok = false,
             }
@@ -92,7 +107,7 @@ impl Resolver<'_> {
         Some(OutputShape::Value { path, json_type })
     }
 
-    fn value_shape(
+    pub(super) fn value_shape(
         &mut self,
         value: &Node,
         json_type: Option<JsonType>,
@@ -124,7 +139,7 @@ impl Resolver<'_> {
     }
 
     /// Parses a JSONPath such as `$.a.b[0]`, `$['a b']`, `$.items[*]` or `$..id`.
-    fn json_path(&mut self, text: &Text) -> Option<Vec<PathStep>> {
+    pub(super) fn json_path(&mut self, text: &Text) -> Option<Vec<PathStep>> {
         match parse_json_path(&text.value) {
             Ok(steps) => Some(steps),
             Err(message) => {
