@@ -22,7 +22,7 @@ const DIGEST_REALM: &str = "west-warehouse";
 const DIGEST_NONCE: &str = "dcd98b7102dd2f0e8b11d0f600bfb0c093";
 const DIGEST_OPAQUE: &str = "5ccc069c403ebaf9f0171e9517f40e41";
 
-/// Every secret the capability holds, and the basic credentials as sent on the wire.
+/// Returns every secret the capability holds, plus the basic credential as sent.
 fn secrets() -> Vec<String> {
     vec![
         HEADER_KEY.to_owned(),
@@ -131,7 +131,7 @@ fn digest_is_valid(request: &RecordedRequest) -> bool {
     get("response") == expected
 }
 
-/// Answers like four warehouses that each check their own credential.
+/// Responds like four warehouses that each check their own credential.
 fn warehouse(request: &RecordedRequest) -> Reply {
     let segments: Vec<&str> = request.path.trim_start_matches('/').split('/').collect();
     let [warehouse, "stock", sku] = segments[..] else {
