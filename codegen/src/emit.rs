@@ -472,6 +472,7 @@ fn rest_module(
                 description: #description,
                 operations: &[#(#operations),*],
                 forwards: #forwards,
+                auth: None,
             };
 
             /// Returns the adapter's axum router, which calls upstream through `context`.
@@ -534,6 +535,7 @@ fn mcp_module(
                 address: #address,
                 port: #port,
                 description: #description,
+                auth: None,
                 tools: &[#(#tools),*],
             };
 

@@ -100,6 +100,46 @@ pub enum Auth {
     },
 }
 
+/// How callers of an adapter must authenticate (`exposes[].authentication`).
+///
+/// The templates contain only [`TemplatePart::Literal`] and [`TemplatePart::Bind`] parts,
+/// and are rendered once per adapter at start-up.
+#[derive(Debug)]
+pub enum CallerAuth {
+    /// `Authorization: Bearer TOKEN`.
+    Bearer {
+        /// The token callers must send.
+        token: Template,
+    },
+    /// An API key in a header or query parameter.
+    ApiKey {
+        /// The header or query parameter name.
+        name: &'static str,
+        /// The key callers must send.
+        value: Template,
+        /// Where callers send the key.
+        placement: ApiKeyPlacement,
+    },
+    /// `Authorization: Basic` with a user name and password (RFC 7617).
+    Basic {
+        /// The user name.
+        username: Template,
+        /// The password.
+        password: Template,
+    },
+    /// HTTP digest authentication (RFC 7616): a request without valid credentials is
+    /// answered with a `401` challenge, and the caller sends it again with the computed
+    /// response.
+    Digest {
+        /// The user name.
+        username: Template,
+        /// The password.
+        password: Template,
+        /// The protection space sent in the challenge, such as the expose namespace.
+        realm: &'static str,
+    },
+}
+
 /// Where an API key travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApiKeyPlacement {
@@ -469,6 +509,8 @@ pub struct RestAdapter {
     pub operations: &'static [RestOperation],
     /// Resources that pass requests through to a consumed API.
     pub forwards: &'static [Forward],
+    /// The credential every caller must present; `None` serves callers unauthenticated.
+    pub auth: Option<CallerAuth>,
 }
 
 /// A resource that passes requests through to a consumed API (`forward`).
@@ -568,6 +610,8 @@ pub struct McpAdapter {
     pub description: Option<&'static str>,
     /// The tools, in declaration order.
     pub tools: &'static [McpTool],
+    /// The credential every caller must present; `None` serves callers unauthenticated.
+    pub auth: Option<CallerAuth>,
 }
 
 /// A tool of an MCP adapter.

@@ -611,6 +611,7 @@ const ORG_INPUTS: &[Input] = &[
 /// An adapter with a titled tool, an `openWorldHint` and a tool without hints, which the
 /// Docker Hub fixture lacks.
 static TITLED_ADAPTER: McpAdapter = McpAdapter {
+    auth: None,
     namespace: "titled",
     address: None,
     port: 0,

@@ -350,6 +350,7 @@ static REST_ADAPTER: RestAdapter = RestAdapter {
     port: 8080,
     description: None,
     forwards: &[],
+    auth: None,
     operations: &[
         orchestrated("/ships/{imo}/crew", &[IMO_INPUT], &SHIP_WITH_CREW),
         orchestrated("/parallel", &[], &PARALLEL),
@@ -371,6 +372,7 @@ static REST_ADAPTER: RestAdapter = RestAdapter {
 };
 
 static MCP_ADAPTER: McpAdapter = McpAdapter {
+    auth: None,
     namespace: "shipyard-mcp",
     address: None,
     port: 9090,

@@ -308,6 +308,7 @@ const fn get(route: &'static str, call: Option<Call>, output: Output) -> RestOpe
 
 static REST_ADAPTER: RestAdapter = RestAdapter {
     forwards: &[],
+    auth: None,
     namespace: "catalog-rest",
     address: None,
     port: 8080,
@@ -373,6 +374,7 @@ const fn tool(name: &'static str, call: Option<Call>, output: Output) -> McpTool
 }
 
 static MCP_ADAPTER: McpAdapter = McpAdapter {
+    auth: None,
     namespace: "catalog-mcp",
     address: None,
     port: 9090,

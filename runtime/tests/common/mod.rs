@@ -226,6 +226,7 @@ const fn page_input(name: &'static str) -> Input {
 
 pub static REST_ADAPTER: RestAdapter = RestAdapter {
     forwards: &[],
+    auth: None,
     namespace: REST_NAMESPACE,
     address: None,
     port: 8080,
@@ -311,6 +312,7 @@ pub static REST_ADAPTER: RestAdapter = RestAdapter {
 };
 
 pub static MCP_ADAPTER: McpAdapter = McpAdapter {
+    auth: None,
     namespace: MCP_NAMESPACE,
     address: None,
     port: 9090,
