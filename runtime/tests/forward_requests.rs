@@ -1,0 +1,460 @@
+//! Forward tests: a REST adapter that passes requests below its forward routes to a fake
+//! upstream on a loopback port, next to operations that take precedence on their own
+//! routes and methods.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+use naftiko_runtime::descriptor::{
+    ApiKeyPlacement, Auth, BindSource, BindVariable, Capability, ConsumedApi, Forward, HttpMethod,
+    Input, JsonType, Output, OutputShape, ParamLocation, RestAdapter, RestOperation, TemplatePart,
+};
+use naftiko_runtime::invoke::CapabilityContext;
+use naftiko_runtime::secret::{BindValues, Secret};
+use naftiko_runtime::{rest, upstream};
+use serde_json::{Value, json};
+
+use common::{FakeUpstream, Reply};
+
+/// The token the bearer authentication of the `notion` API renders.
+const TOKEN: &str = "forward-token";
+
+/// The key the query authentication of the `keyed` API renders.
+const API_KEY: &str = "key 1";
+
+static CAPABILITY: Capability = Capability {
+    name: "forwarding",
+    spec_file: "specs/forwarding.yaml",
+    description: None,
+    binds: &[
+        BindVariable {
+            namespace: "env",
+            key: "NOTION_TOKEN",
+            source: BindSource::Env("NOTION_TOKEN"),
+            used_by: &["capability.consumes[0].authentication.token"],
+        },
+        BindVariable {
+            namespace: "env",
+            key: "KEYED_KEY",
+            source: BindSource::Env("KEYED_KEY"),
+            used_by: &["capability.consumes[1].authentication.value"],
+        },
+    ],
+    consumes: &[&NOTION, &KEYED],
+    rest: &[&REST_ADAPTER],
+    mcp: &[],
+};
+
+/// Every test overrides both base URIs with its fake upstream's, so nothing is sent here.
+static NOTION: ConsumedApi = ConsumedApi {
+    namespace: "notion",
+    base_uri: "http://127.0.0.1:9/v1",
+    auth: Some(Auth::Bearer {
+        token: &[TemplatePart::Bind(0)],
+    }),
+};
+
+static KEYED: ConsumedApi = ConsumedApi {
+    namespace: "keyed",
+    base_uri: "http://127.0.0.1:9",
+    auth: Some(Auth::ApiKey {
+        name: "api_key",
+        value: &[TemplatePart::Bind(1)],
+        placement: ApiKeyPlacement::Query,
+    }),
+};
+
+static OPERATION: OutputShape = OutputShape::Constant(r#""operation""#);
+static PAGE_OPERATION: OutputShape = OutputShape::Constant(r#""page operation""#);
+static OTHER: OutputShape = OutputShape::Constant(r#""other""#);
+
+const fn mock(route: &'static str, output: &'static OutputShape) -> RestOperation {
+    RestOperation {
+        route,
+        method: HttpMethod::Get,
+        name: route,
+        description: None,
+        inputs: &[],
+        call: None,
+        steps: None,
+        output: Output::Shape(output),
+    }
+}
+
+static REST_ADAPTER: RestAdapter = RestAdapter {
+    namespace: "forwarding-rest",
+    address: None,
+    port: 8080,
+    description: None,
+    auth: None,
+    operations: &[
+        mock("/notion/status", &OPERATION),
+        RestOperation {
+            inputs: &[Input {
+                name: "id",
+                location: ParamLocation::Path,
+                json_type: JsonType::String,
+                required: true,
+                description: None,
+            }],
+            ..mock("/notion/pages/{id}", &PAGE_OPERATION)
+        },
+        mock("/other", &OTHER),
+    ],
+    forwards: &[
+        Forward {
+            route: "/notion",
+            api: &NOTION,
+            trusted_headers: &[
+                "X-Trace",
+                "notion-version",
+                "Connection",
+                "Proxy-Authorization",
+            ],
+        },
+        Forward {
+            route: "/keyed",
+            api: &KEYED,
+            trusted_headers: &[],
+        },
+    ],
+};
+
+fn context_for(base_uri: &str, timeout: Duration) -> Arc<CapabilityContext> {
+    let binds = BindValues::from_values(vec![Secret::new(TOKEN), Secret::new(API_KEY)]);
+    let http = upstream::http_client(timeout, timeout).expect("builds the upstream HTTP client");
+    let base_uris = BTreeMap::from([
+        ("notion".to_owned(), format!("{base_uri}/v1")),
+        ("keyed".to_owned(), base_uri.to_owned()),
+    ]);
+    Arc::new(CapabilityContext::new(&CAPABILITY, binds, http, &base_uris))
+}
+
+/// Serves the adapter in front of `base_uri` and returns `http://127.0.0.1:PORT`.
+async fn serve_adapter(base_uri: &str, timeout: Duration) -> String {
+    let router = rest::router(&REST_ADAPTER, context_for(base_uri, timeout));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds a loopback port");
+    let address = listener.local_addr().expect("local address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    format!("http://{address}")
+}
+
+/// Starts a fake upstream and the adapter in front of it.
+async fn start() -> (FakeUpstream, String) {
+    let upstream = FakeUpstream::start().await;
+    let server = serve_adapter(&upstream.base_uri, Duration::from_secs(5)).await;
+    (upstream, server)
+}
+
+/// Returns an HTTP client that never goes through a proxy, so requests stay on loopback.
+fn loopback_http() -> reqwest::Client {
+    // reqwest is built without a rustls provider, so one is installed first. An error only
+    // means that one is installed already.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("builds an HTTP client")
+}
+
+/// A response from the adapter: status, content type and body text.
+struct Answer {
+    status: u16,
+    content_type: Option<String>,
+    allow: Option<String>,
+    body: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|error| panic!("body {:?} is not JSON: {error}", self.body))
+    }
+}
+
+async fn send(request: reqwest::RequestBuilder) -> Answer {
+    let response = request.send().await.expect("the adapter responds");
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    };
+    let status = response.status().as_u16();
+    let content_type = header("content-type");
+    let allow = header("allow");
+    let body = response.text().await.expect("reads the body");
+    Answer {
+        status,
+        content_type,
+        allow,
+        body,
+    }
+}
+
+/// Sends `GET target` as written, over a plain TCP connection, because HTTP clients
+/// resolve `.` and `..` segments before sending. Returns the whole response as text.
+async fn raw_get(server: &str, target: &str) -> String {
+    let address = server.trim_start_matches("http://").to_owned();
+    let request = format!("GET {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(&address).expect("connects to the adapter");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("sets a read timeout");
+        stream
+            .write_all(request.as_bytes())
+            .expect("writes the request");
+        let mut response = Vec::new();
+        stream
+            .read_to_end(&mut response)
+            .expect("reads the response");
+        String::from_utf8_lossy(&response).into_owned()
+    })
+    .await
+    .expect("the raw request task finishes")
+}
+
+/// Returns the status code of a raw HTTP/1.1 response.
+fn status_of(response: &str) -> u16 {
+    let status = response.split(' ').nth(1).unwrap_or_default();
+    status
+        .parse()
+        .unwrap_or_else(|_| panic!("no status in {response:?}"))
+}
+
+#[tokio::test]
+async fn forward_passes_trusted_headers_only() {
+    let (upstream, server) = start().await;
+    let answer = send(
+        loopback_http()
+            .post(format!("{server}/notion/pages/search?filter=a%20b&x=1"))
+            .header("X-Trace", "t-1")
+            .header("Notion-Version", "2022-06-28")
+            .header("X-Untrusted", "u")
+            .header("Authorization", "Bearer caller-token")
+            .header("Proxy-Authorization", "Basic cHJveHk=")
+            .header("Connection", "keep-alive")
+            .header("Content-Type", "application/json")
+            .body(r#"{"title": "x"}"#),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.json(), json!({"ok": true}));
+
+    let request = upstream.only_request();
+    assert_eq!(request.method, "POST");
+    assert_eq!(request.path, "/v1/pages/search");
+    assert_eq!(request.query.as_deref(), Some("filter=a%20b&x=1"));
+    assert_eq!(request.body.as_ref(), br#"{"title": "x"}"#);
+    let header = |name: &str| {
+        request
+            .headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    };
+    assert_eq!(header("x-trace").as_deref(), Some("t-1"));
+    assert_eq!(header("notion-version").as_deref(), Some("2022-06-28"));
+    assert_eq!(header("content-type").as_deref(), Some("application/json"));
+    assert_eq!(
+        header("authorization"),
+        Some(format!("Bearer {TOKEN}")),
+        "the consumed API's authentication replaces the caller's"
+    );
+    assert_eq!(header("x-untrusted"), None);
+    assert_eq!(header("proxy-authorization"), None);
+    assert_eq!(header("connection"), None);
+}
+
+#[tokio::test]
+async fn forward_route_itself_and_below() {
+    let (upstream, server) = start().await;
+    for path in ["/notion", "/notion/", "/notion/a/b"] {
+        let answer = send(loopback_http().get(format!("{server}{path}"))).await;
+        assert_eq!(answer.status, 200, "{path}: {}", answer.body);
+    }
+    let paths: Vec<String> = upstream
+        .requests()
+        .into_iter()
+        .map(|request| request.path)
+        .collect();
+    assert_eq!(paths, ["/v1", "/v1/", "/v1/a/b"]);
+
+    let answer = send(loopback_http().get(format!("{server}/notionx"))).await;
+    assert_eq!(answer.status, 404, "{}", answer.body);
+    assert_eq!(upstream.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn forward_passes_error_statuses() {
+    let (upstream, server) = start().await;
+    upstream.reply_with(Reply {
+        status: 404,
+        content_type: Some("text/plain"),
+        body: b"no such page".to_vec(),
+        delay: Duration::ZERO,
+    });
+    let answer = send(loopback_http().get(format!("{server}/notion/pages/x/children"))).await;
+    assert_eq!(answer.status, 404);
+    assert_eq!(answer.content_type.as_deref(), Some("text/plain"));
+    assert_eq!(answer.body, "no such page");
+
+    upstream.reply_with(Reply::json(500, r#"{"message": "boom"}"#));
+    let answer = send(loopback_http().delete(format!("{server}/notion/blocks/1"))).await;
+    assert_eq!(answer.status, 500);
+    assert_eq!(answer.content_type.as_deref(), Some("application/json"));
+    assert_eq!(answer.json(), json!({"message": "boom"}));
+}
+
+#[tokio::test]
+async fn forward_rejects_dot_segments() {
+    let (upstream, server) = start().await;
+    let targets = [
+        "/notion/..",
+        "/notion/../secret",
+        "/notion/a/../../secret",
+        "/notion/%2e%2e/secret",
+        "/notion/%2E%2E/secret",
+        "/notion/%2E./secret",
+        "/notion/.%2e/secret",
+        "/notion/./secret",
+        "/notion/%2e/secret",
+    ];
+    for target in targets {
+        let response = raw_get(&server, target).await;
+        assert_eq!(status_of(&response), 400, "{target}: {response}");
+        assert!(
+            response.contains(r#""code":"invalid_path""#),
+            "{target}: {response}"
+        );
+    }
+    assert!(upstream.requests().is_empty());
+}
+
+#[tokio::test]
+async fn forward_keeps_encoded_slash_in_segment() {
+    let (upstream, server) = start().await;
+    for target in [
+        "/notion/..%2Fsecret",
+        "/notion/a%2Fb",
+        "/notion/%2e%2e%2fadmin",
+    ] {
+        let response = raw_get(&server, target).await;
+        assert_eq!(status_of(&response), 200, "{target}: {response}");
+    }
+    let paths: Vec<String> = upstream
+        .requests()
+        .into_iter()
+        .map(|request| request.path)
+        .collect();
+    assert_eq!(paths, ["/v1/..%2Fsecret", "/v1/a%2Fb", "/v1/..%2Fadmin"]);
+}
+
+#[tokio::test]
+async fn forward_adds_query_api_key() {
+    let (upstream, server) = start().await;
+    let answer = send(loopback_http().get(format!("{server}/keyed/items?page=2"))).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let answer = send(loopback_http().get(format!("{server}/keyed/items"))).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let queries: Vec<Option<String>> = upstream
+        .requests()
+        .into_iter()
+        .map(|request| request.query)
+        .collect();
+    assert_eq!(
+        queries,
+        [
+            Some("page=2&api_key=key%201".to_owned()),
+            Some("api_key=key%201".to_owned())
+        ]
+    );
+}
+
+#[tokio::test]
+async fn operation_wins_on_same_route() {
+    let (upstream, server) = start().await;
+    let answer = send(loopback_http().get(format!("{server}/notion/status"))).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.json(), json!("operation"));
+    let answer = send(loopback_http().get(format!("{server}/notion/pages/7"))).await;
+    assert_eq!(answer.json(), json!("page operation"));
+    assert!(upstream.requests().is_empty());
+
+    // Other methods on the operations' routes are forwarded.
+    let answer = send(loopback_http().post(format!("{server}/notion/status"))).await;
+    assert_eq!(answer.json(), json!({"ok": true}));
+    let answer = send(loopback_http().delete(format!("{server}/notion/pages/7"))).await;
+    assert_eq!(answer.json(), json!({"ok": true}));
+    let sent: Vec<(String, String)> = upstream
+        .requests()
+        .into_iter()
+        .map(|request| (request.method, request.path))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            ("POST".to_owned(), "/v1/status".to_owned()),
+            ("DELETE".to_owned(), "/v1/pages/7".to_owned())
+        ]
+    );
+}
+
+#[tokio::test]
+async fn other_routes_keep_405_and_404() {
+    let (upstream, server) = start().await;
+    let answer = send(loopback_http().post(format!("{server}/other"))).await;
+    assert_eq!(answer.status, 405);
+    assert_eq!(answer.allow.as_deref(), Some("GET,HEAD"));
+    let answer = send(loopback_http().get(format!("{server}/missing"))).await;
+    assert_eq!(answer.status, 404);
+    assert_eq!(answer.json()["error"]["code"], "not_found");
+    assert!(upstream.requests().is_empty());
+}
+
+#[tokio::test]
+async fn forward_unreachable_is_502() {
+    let dead = common::dead_base_uri().await;
+    let server = serve_adapter(&dead, Duration::from_secs(5)).await;
+    let answer = send(loopback_http().get(format!("{server}/notion/pages"))).await;
+    assert_eq!(answer.status, 502, "{}", answer.body);
+    assert_eq!(answer.json()["error"]["code"], "upstream_unreachable");
+    assert!(!answer.body.contains(TOKEN));
+}
+
+#[tokio::test]
+async fn forward_timeout_is_504() {
+    let upstream = FakeUpstream::start().await;
+    upstream.reply_with(Reply {
+        delay: Duration::from_secs(3),
+        ..Reply::json(200, "{}")
+    });
+    let server = serve_adapter(&upstream.base_uri, Duration::from_millis(300)).await;
+    let answer = send(loopback_http().get(format!("{server}/notion/pages"))).await;
+    assert_eq!(answer.status, 504, "{}", answer.body);
+    assert_eq!(answer.json()["error"]["code"], "upstream_timeout");
+}
+
+#[tokio::test]
+async fn forward_rejects_large_body() {
+    let (upstream, server) = start().await;
+    let body = vec![b'x'; rest::MAX_REQUEST_BYTES + 1];
+    let answer = send(
+        loopback_http()
+            .put(format!("{server}/notion/files"))
+            .body(body),
+    )
+    .await;
+    assert_eq!(answer.status, 413, "{}", answer.body);
+    assert!(upstream.requests().is_empty());
+}
