@@ -111,7 +111,7 @@ async fn unrouted(
 }
 
 /// Returns the `Allow` value of a route with these methods, as axum writes it: a `GET`
-/// route also answers `HEAD`.
+/// route also serves `HEAD`.
 fn allow_header(methods: &[HttpMethod]) -> HeaderValue {
     let mut names: Vec<&str> = Vec::new();
     for method in methods {

@@ -26,6 +26,9 @@ const TOKEN: &str = "forward-token";
 /// The key the query authentication of the `keyed` API renders.
 const API_KEY: &str = "key 1";
 
+/// The user name of the digest authentication of the `guarded` API.
+const DIGEST_USER: &str = "digest-user";
+
 static CAPABILITY: Capability = Capability {
     name: "forwarding",
     spec_file: "specs/forwarding.yaml",
@@ -43,8 +46,14 @@ static CAPABILITY: Capability = Capability {
             source: BindSource::Env("KEYED_KEY"),
             used_by: &["capability.consumes[1].authentication.value"],
         },
+        BindVariable {
+            namespace: "env",
+            key: "GUARDED_USER",
+            source: BindSource::Env("GUARDED_USER"),
+            used_by: &["capability.consumes[2].authentication.username"],
+        },
     ],
-    consumes: &[&NOTION, &KEYED],
+    consumes: &[&NOTION, &KEYED, &GUARDED],
     rest: &[&REST_ADAPTER],
     mcp: &[],
 };
@@ -71,6 +80,15 @@ static KEYED: ConsumedApi = ConsumedApi {
 static OPERATION: OutputShape = OutputShape::Constant(r#""operation""#);
 static PAGE_OPERATION: OutputShape = OutputShape::Constant(r#""page operation""#);
 static OTHER: OutputShape = OutputShape::Constant(r#""other""#);
+
+static GUARDED: ConsumedApi = ConsumedApi {
+    namespace: "guarded",
+    base_uri: "http://127.0.0.1:9",
+    auth: Some(Auth::Digest {
+        username: &[TemplatePart::Bind(2)],
+        password: &[TemplatePart::Literal("digest-password")],
+    }),
+};
 
 const fn mock(route: &'static str, output: &'static OutputShape) -> RestOperation {
     RestOperation {
@@ -121,15 +139,25 @@ static REST_ADAPTER: RestAdapter = RestAdapter {
             api: &KEYED,
             trusted_headers: &[],
         },
+        Forward {
+            route: "/guarded",
+            api: &GUARDED,
+            trusted_headers: &[],
+        },
     ],
 };
 
 fn context_for(base_uri: &str, timeout: Duration) -> Arc<CapabilityContext> {
-    let binds = BindValues::from_values(vec![Secret::new(TOKEN), Secret::new(API_KEY)]);
+    let binds = BindValues::from_values(vec![
+        Secret::new(TOKEN),
+        Secret::new(API_KEY),
+        Secret::new(DIGEST_USER),
+    ]);
     let http = upstream::http_client(timeout, timeout).expect("builds the upstream HTTP client");
     let base_uris = BTreeMap::from([
         ("notion".to_owned(), format!("{base_uri}/v1")),
         ("keyed".to_owned(), base_uri.to_owned()),
+        ("guarded".to_owned(), base_uri.to_owned()),
     ]);
     Arc::new(CapabilityContext::new(&CAPABILITY, binds, http, &base_uris))
 }
@@ -457,4 +485,80 @@ async fn forward_rejects_large_body() {
     .await;
     assert_eq!(answer.status, 413, "{}", answer.body);
     assert!(upstream.requests().is_empty());
+}
+
+#[tokio::test]
+async fn forward_retries_digest_challenge() {
+    use axum::extract::Request;
+    use std::sync::Mutex;
+
+    // Sends a digest challenge to every request without a digest `Authorization` header.
+    // The response hash itself is checked by the digest tests of the auth module.
+    // The `Authorization` header and the body of each attempt.
+    type Attempt = (Option<String>, bytes::Bytes);
+    let attempts: Arc<Mutex<Vec<Attempt>>> = Arc::default();
+    let recorder = Arc::clone(&attempts);
+    let app = axum::Router::new().fallback(move |request: Request| {
+        let recorder = Arc::clone(&recorder);
+        async move {
+            let (parts, body) = request.into_parts();
+            let body = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .expect("digest server reads the body");
+            let authorization = parts
+                .headers
+                .get("authorization")
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned);
+            let authorized = authorization
+                .as_deref()
+                .is_some_and(|value| value.starts_with("Digest "));
+            recorder
+                .lock()
+                .expect("attempts lock")
+                .push((authorization, body));
+            let response = axum::response::Response::builder();
+            let response = if authorized {
+                response.status(200)
+            } else {
+                response.status(401).header(
+                    "www-authenticate",
+                    r#"Digest realm="forward", nonce="n-1", qop="auth", algorithm=SHA-256"#,
+                )
+            };
+            response
+                .body(axum::body::Body::from("{}"))
+                .expect("digest server builds its response")
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("digest server binds a loopback port");
+    let address = listener.local_addr().expect("digest server address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let server = serve_adapter(&format!("http://{address}"), Duration::from_secs(5)).await;
+
+    let answer = send(
+        loopback_http()
+            .post(format!("{server}/guarded/pages?x=1"))
+            .body("hello"),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let attempts = attempts.lock().expect("attempts lock").clone();
+    assert_eq!(attempts.len(), 2);
+    assert_eq!(attempts[0].0, None);
+    let authorization = attempts[1].0.clone().unwrap_or_default();
+    assert!(
+        authorization.contains(&format!(r#"username="{DIGEST_USER}""#)),
+        "{authorization}"
+    );
+    assert!(
+        authorization.contains(r#"uri="/pages?x=1""#),
+        "{authorization}"
+    );
+    assert_eq!(attempts[0].1.as_ref(), b"hello");
+    assert_eq!(attempts[1].1.as_ref(), b"hello");
 }
