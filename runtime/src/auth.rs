@@ -128,14 +128,14 @@ pub(crate) enum DigestAlgorithm {
 }
 
 impl DigestAlgorithm {
-    fn hash(self, data: &[u8]) -> String {
+    pub(crate) fn hash(self, data: &[u8]) -> String {
         match self {
             Self::Md5 => hex(&md5::Md5::digest(data)),
             Self::Sha256 => hex(&sha2::Sha256::digest(data)),
         }
     }
 
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Md5 => "MD5",
             Self::Sha256 => "SHA-256",
@@ -239,7 +239,7 @@ fn digest_from_params(params: &[(String, String)]) -> Option<DigestChallenge> {
 /// Splits a `WWW-Authenticate` value into challenges: a scheme and its `name=value`
 /// parameters, with quoted strings unescaped. Token68 credentials (`Negotiate abc==`)
 /// are skipped.
-fn parse_challenges(header: &str) -> Vec<(String, Vec<(String, String)>)> {
+pub(crate) fn parse_challenges(header: &str) -> Vec<(String, Vec<(String, String)>)> {
     let mut challenges: Vec<(String, Vec<(String, String)>)> = Vec::new();
     let mut rest = header;
     loop {
@@ -415,7 +415,7 @@ pub(crate) fn digest_authorization(
 }
 
 /// Escapes `"` and `\` for a quoted string.
-fn quote(text: &str) -> String {
+pub(crate) fn quote(text: &str) -> String {
     text.replace('\\', "\\\\").replace('"', "\\\"")
 }
 

@@ -7,6 +7,7 @@
 mod auth;
 mod bind_file;
 mod body;
+pub mod caller_auth;
 pub mod codegen;
 pub mod descriptor;
 pub mod format;

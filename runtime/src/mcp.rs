@@ -34,7 +34,7 @@ use crate::descriptor::{
 use crate::invoke::{CapabilityContext, InputError, inputs_from_json, invoke_declared};
 use crate::secret::BindValues;
 use crate::upstream::{CallError, UpstreamResponse, operation_id};
-use crate::{format, orchestrate, output};
+use crate::{caller_auth, format, orchestrate, output};
 
 /// The maximum number of bytes of an upstream error body quoted in a tool error.
 ///
@@ -109,12 +109,14 @@ pub fn router(adapter: &'static McpAdapter, context: Arc<CapabilityContext>) -> 
 /// The server is stateless: it issues no `Mcp-Session-Id`, so every request is independent and
 /// replicas need no shared store. It accepts every protocol version rmcp supports, from the
 /// `initialize` handshake of older clients to the per-request metadata of `2026-07-28`, and
-/// sends plain JSON responses where no notification has to be streamed.
+/// sends plain JSON responses where no notification has to be streamed. When the adapter
+/// declares caller authentication, every request must pass [`caller_auth::protect`] first.
 pub fn router_with_allowed_hosts(
     adapter: &'static McpAdapter,
     context: Arc<CapabilityContext>,
     allowed_hosts: AllowedHosts,
 ) -> axum::Router {
+    let binds = context.binds().clone();
     let server = McpServer::new(adapter, context);
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
@@ -125,9 +127,13 @@ pub fn router_with_allowed_hosts(
         Arc::new(NeverSessionManager::default()),
         config,
     );
-    axum::Router::new()
+    let router = axum::Router::new()
         .route_service("/mcp", service.clone())
-        .route_service("/", service)
+        .route_service("/", service);
+    match &adapter.auth {
+        Some(auth) => caller_auth::protect(router, adapter.namespace, auth, &binds),
+        None => router,
+    }
 }
 
 /// The rmcp server handler of one MCP adapter.

@@ -20,7 +20,7 @@ use crate::descriptor::{
 };
 use crate::invoke::{self, CapabilityContext, InputError};
 use crate::upstream::{self, CallError, UpstreamResponse};
-use crate::{format, forward, orchestrate, output};
+use crate::{caller_auth, format, forward, orchestrate, output};
 
 /// The largest request body a REST adapter reads, in bytes (2 MiB).
 pub const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
@@ -30,7 +30,8 @@ pub const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
 /// for any other path.
 ///
 /// A forward of the adapter takes every request to its route or a path below it that no
-/// operation has the route and method for, in place of the `405` or `404`.
+/// operation has the route and method for, in place of the `405` or `404`. When the adapter
+/// declares caller authentication, every request must pass [`caller_auth::protect`] first.
 pub fn router(adapter: &'static RestAdapter, context: Arc<CapabilityContext>) -> Router {
     // Routes in declaration order, each with the methods registered so far.
     let mut routes: Vec<(&'static str, MethodRouter, Vec<HttpMethod>)> = Vec::new();
@@ -77,10 +78,17 @@ pub fn router(adapter: &'static RestAdapter, context: Arc<CapabilityContext>) ->
         };
         router = router.route(route, method_router);
     }
-    if adapter.forwards.is_empty() {
-        return router.fallback(not_found);
+    let auth_context = Arc::clone(&context);
+    let router = if adapter.forwards.is_empty() {
+        router.fallback(not_found)
+    } else {
+        router.fallback(move |request: Request| unrouted(adapter, Arc::clone(&context), request))
+    };
+    // The middleware is added last, so it also guards the fallback.
+    match &adapter.auth {
+        Some(auth) => caller_auth::protect(router, adapter.namespace, auth, auth_context.binds()),
+        None => router,
     }
-    router.fallback(move |request: Request| unrouted(adapter, Arc::clone(&context), request))
 }
 
 /// Serves a request to an operation's route with a method no operation of that route
