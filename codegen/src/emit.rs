@@ -260,6 +260,44 @@ fn api_module(api: &Api, module: &str) -> TokenStream {
     }
 }
 
+fn caller_auth(auth: Option<&CallerAuth>) -> TokenStream {
+    let Some(auth) = auth else {
+        return quote!(None);
+    };
+    let auth = match auth {
+        CallerAuth::Bearer(token) => {
+            let token = template(token);
+            quote!(rt::CallerAuth::Bearer { token: #token })
+        }
+        CallerAuth::ApiKey {
+            name,
+            value,
+            in_query,
+        } => {
+            let value = template(value);
+            let placement = if *in_query {
+                quote!(rt::ApiKeyPlacement::Query)
+            } else {
+                quote!(rt::ApiKeyPlacement::Header)
+            };
+            quote!(rt::CallerAuth::ApiKey { name: #name, value: #value, placement: #placement })
+        }
+        CallerAuth::Basic { username, password } => {
+            let (username, password) = (template(username), template(password));
+            quote!(rt::CallerAuth::Basic { username: #username, password: #password })
+        }
+        CallerAuth::Digest {
+            username,
+            password,
+            realm,
+        } => {
+            let (username, password) = (template(username), template(password));
+            quote!(rt::CallerAuth::Digest { username: #username, password: #password, realm: #realm })
+        }
+    };
+    quote!(Some(#auth))
+}
+
 fn auth_tokens(auth: &Auth) -> TokenStream {
     match auth {
         Auth::Bearer(parts) => {
@@ -361,12 +399,17 @@ fn operation_doc(op: &UpstreamOperation) -> TokenStream {
 fn client_method(op: &UpstreamOperation) -> TokenStream {
     let ident = format_ident!("{}", op.rust_name);
     let operation = format_ident!("{}", op.rust_name.to_ascii_uppercase());
-    let arguments = op.params.iter().map(|param| {
+    // A parameter with a fixed `value` is not the caller's to set, so the method has no
+    // argument for it and the runtime sends the value.
+    let arguments = op.params.iter().filter(|p| p.value.is_none()).map(|param| {
         let name = format_ident!("{}", param.rust_name);
         let ty = rust_type(param);
         quote!(#name: #ty)
     });
     let values = op.params.iter().map(|param| {
+        if param.value.is_some() {
+            return quote!(None);
+        }
         let name = format_ident!("{}", param.rust_name);
         let is_json = matches!(param.json_type, JsonType::Object | JsonType::Array);
         match (param.required, is_json) {
@@ -380,7 +423,7 @@ fn client_method(op: &UpstreamOperation) -> TokenStream {
     let optional: Vec<String> = op
         .params
         .iter()
-        .filter(|p| !p.required)
+        .filter(|p| !p.required && p.value.is_none())
         .map(|p| format!("`{}`", p.rust_name))
         .collect();
     if !optional.is_empty() {
@@ -391,7 +434,8 @@ fn client_method(op: &UpstreamOperation) -> TokenStream {
         )));
     }
     // `self` counts as an argument for clippy.
-    let allow = (op.params.len() >= 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    let argument_count = op.params.iter().filter(|p| p.value.is_none()).count();
+    let allow = (argument_count >= 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     quote! {
         #docs
         #allow
@@ -429,6 +473,7 @@ fn rest_module(
     let port = Literal::u16_unsuffixed(adapter.port);
     let description = option_str(adapter.description.as_deref());
     let forwards = forwards(&adapter.forwards, api_modules);
+    let auth = caller_auth(adapter.auth.as_ref());
     let operations = adapter.operations.iter().map(|op| {
         let route = &op.route;
         let method = method(op.method);
@@ -472,10 +517,11 @@ fn rest_module(
                 description: #description,
                 operations: &[#(#operations),*],
                 forwards: #forwards,
-                auth: None,
+                auth: #auth,
             };
 
-            /// Returns the adapter's axum router, which calls upstream through `context`.
+            /// Returns the adapter's axum router; `context` holds the capability's bind
+            /// variables and upstream clients.
             pub fn router(context: ::std::sync::Arc<rt::CapabilityContext>) -> rt::Router {
                 rt::rest_router(&ADAPTER, context)
             }
@@ -494,6 +540,7 @@ fn mcp_module(
     let address = option_str(adapter.address.as_deref());
     let port = Literal::u16_unsuffixed(adapter.port);
     let description = option_str(adapter.description.as_deref());
+    let auth = caller_auth(adapter.auth.as_ref());
     let tools = adapter.tools.iter().map(|tool| {
         let name = &tool.name;
         let title = option_str(tool.title.as_deref());
@@ -535,7 +582,7 @@ fn mcp_module(
                 address: #address,
                 port: #port,
                 description: #description,
-                auth: None,
+                auth: #auth,
                 tools: &[#(#tools),*],
             };
 

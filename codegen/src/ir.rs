@@ -362,6 +362,38 @@ pub struct Call {
     pub arguments: Vec<Argument>,
 }
 
+/// How callers of an adapter must authenticate.
+#[derive(Debug)]
+pub enum CallerAuth {
+    /// A bearer token.
+    Bearer(Vec<TemplatePart>),
+    /// An API key in a header or query parameter.
+    ApiKey {
+        /// The header or query parameter name.
+        name: String,
+        /// The key.
+        value: Vec<TemplatePart>,
+        /// `true` for a query parameter.
+        in_query: bool,
+    },
+    /// Basic authentication.
+    Basic {
+        /// The user name.
+        username: Vec<TemplatePart>,
+        /// The password.
+        password: Vec<TemplatePart>,
+    },
+    /// Digest authentication.
+    Digest {
+        /// The user name.
+        username: Vec<TemplatePart>,
+        /// The password.
+        password: Vec<TemplatePart>,
+        /// The realm sent in challenges.
+        realm: String,
+    },
+}
+
 /// A REST adapter.
 #[derive(Debug)]
 pub struct RestAdapter {
@@ -379,6 +411,8 @@ pub struct RestAdapter {
     pub operations: Vec<RestOperation>,
     /// The forwarding resources.
     pub forwards: Vec<Forward>,
+    /// How callers must authenticate.
+    pub auth: Option<CallerAuth>,
 }
 
 /// A REST operation.
@@ -525,6 +559,8 @@ pub struct McpAdapter {
     pub description: Option<String>,
     /// The tools.
     pub tools: Vec<Tool>,
+    /// How callers must authenticate.
+    pub auth: Option<CallerAuth>,
 }
 
 /// An MCP tool.

@@ -208,6 +208,8 @@ pub struct RestExpose {
     pub description: Option<Text>,
     /// `resources`.
     pub resources: Vec<RestResource>,
+    /// `authentication`: how callers must authenticate.
+    pub authentication: Option<Authentication>,
 }
 
 /// A resource of a REST adapter.
@@ -353,4 +355,6 @@ pub struct McpExpose {
     pub description: Option<Text>,
     /// `tools`.
     pub tools: Vec<ExposedOperation>,
+    /// `authentication`: how callers must authenticate.
+    pub authentication: Option<Authentication>,
 }

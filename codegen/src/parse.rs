@@ -626,7 +626,10 @@ impl Reader<'_> {
         let port = self.integer(fields, "port");
         let description = self.text(fields, "description");
         let resources = self.list(fields, "resources", Self::rest_resource);
-        self.unsupported(fields, &["authentication"]);
+        let authentication = match fields.get("authentication") {
+            Some(auth) => self.authentication(auth),
+            None => None,
+        };
         fields.ignore(&["label", "name"]);
         Some(RestExpose {
             pos,
@@ -635,6 +638,7 @@ impl Reader<'_> {
             port,
             description,
             resources,
+            authentication,
         })
     }
 
@@ -665,7 +669,11 @@ impl Reader<'_> {
         let transport = self.text(fields, "transport");
         let description = self.text(fields, "description");
         let tools = self.list(fields, "tools", Self::exposed_operation);
-        self.unsupported(fields, &["resources", "prompts", "authentication"]);
+        let authentication = match fields.get("authentication") {
+            Some(auth) => self.authentication(auth),
+            None => None,
+        };
+        self.unsupported(fields, &["resources", "prompts"]);
         fields.ignore(&["label", "name"]);
         Some(McpExpose {
             pos,
@@ -675,6 +683,7 @@ impl Reader<'_> {
             transport,
             description,
             tools,
+            authentication,
         })
     }
 

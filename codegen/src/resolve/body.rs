@@ -48,15 +48,28 @@ impl Resolver<'_> {
                 let parts = self.json_body(data, &used_by, params)?;
                 Some(text_body("application/json", parts))
             }
-            "xml" | "text" | "sparql" | "raw" => {
+            "xml" | "text" | "raw" => {
                 let (content_type, escape) = match kind {
                     "xml" => ("application/xml", Escape::Xml),
-                    "sparql" => ("application/sparql-query", Escape::None),
                     _ => ("text/plain; charset=utf-8", Escape::None),
                 };
                 let text = self.string_data(data, kind)?;
                 let parts = self.body_template(&text, &used_by, params, |_| escape)?;
                 Some(text_body(content_type, parts))
+            }
+            "sparql" => {
+                // A value inside a SPARQL string literal is escaped as JSON escapes it,
+                // which SPARQL's own escapes accept, so it cannot close the literal and
+                // change the query.
+                let text = self.string_data(data, kind)?;
+                let parts = self.body_template(&text, &used_by, params, |before| {
+                    if inside_json_string(before) {
+                        Escape::JsonString
+                    } else {
+                        Escape::None
+                    }
+                })?;
+                Some(text_body("application/sparql-query", parts))
             }
             "formUrlEncoded" | "multipartForm" | "form" => {
                 let fields = self.fields(data, kind, &used_by, params)?;

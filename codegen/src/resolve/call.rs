@@ -94,6 +94,10 @@ impl Resolver<'_> {
         site: &CallSite<'_>,
         pos: Pos,
     ) -> Option<Argument> {
+        // A parameter with a fixed `value` is the spec's to set, never the caller's.
+        if param.value.is_some() {
+            return Some(Argument::Unbound);
+        }
         if let Some(index) = inputs
             .find(&param.name)
             .or_else(|| inputs.find_normalised(&param.name))
@@ -103,7 +107,7 @@ impl Resolver<'_> {
         if kind.is_rest && param.location == Location::Path {
             return self.positional_path_argument(param, param_index, target, inputs, site, pos);
         }
-        Some(Argument::Input(inputs.add(input_for(param))))
+        Some(pass_through(param, target.method, kind, inputs))
     }
 
     /// Falls back to the route parameter at the same position, when both paths have
@@ -412,4 +416,25 @@ pub(super) fn find_param(params: &[UpstreamParam], name: &str) -> Option<usize> 
             .iter()
             .position(|p| normalise(&p.name) == normalise(name))
     })
+}
+
+/// Declares an input for a consumed parameter that nothing else binds, under the
+/// parameter's own name. A parameter that only the body template uses is a JSON body
+/// field for REST callers of methods with a body, and a query parameter otherwise.
+pub(super) fn pass_through(
+    param: &UpstreamParam,
+    method: Method,
+    kind: AdapterKind<'_>,
+    inputs: &mut InputSet,
+) -> Argument {
+    let mut input = input_for(param);
+    if input.location == Location::TemplateOnly {
+        let has_body = matches!(method, Method::Post | Method::Put | Method::Patch);
+        input.location = if kind.is_rest && has_body {
+            Location::BodyField
+        } else {
+            Location::Query
+        };
+    }
+    Argument::Input(inputs.add(input))
 }

@@ -35,7 +35,7 @@ impl Resolver<'_> {
         let auth = consumes
             .authentication
             .as_ref()
-            .and_then(|auth| self.auth(auth, namespace));
+            .and_then(|auth| self.auth(auth, &format!("consumes `{namespace}`")));
         let mut names = Scope::default();
         let mut operations = Vec::new();
         for resource in &consumes.resources {
@@ -113,8 +113,10 @@ impl Resolver<'_> {
         value.trim_end_matches('/').to_string()
     }
 
-    pub(super) fn auth(&mut self, auth: &model::Authentication, namespace: &str) -> Option<Auth> {
-        let field = |name: &str| format!("consumes `{namespace}` authentication.{name}");
+    /// Resolves an `authentication` block; `owner` names where it is, such as
+    /// ``consumes `github` ``, for messages about missing variables.
+    pub(super) fn auth(&mut self, auth: &model::Authentication, owner: &str) -> Option<Auth> {
+        let field = |name: &str| format!("{owner} authentication.{name}");
         match auth.kind.value.as_str() {
             "bearer" => {
                 let token = self.auth_field(auth, auth.token.as_ref(), "token")?;
@@ -131,7 +133,7 @@ impl Resolver<'_> {
                 let token = auth.token.as_ref()?;
                 Some(Auth::Bearer(self.template(token, &field("token"), None)?))
             }
-            "apikey" => self.api_key(auth, namespace),
+            "apikey" => self.api_key(auth, owner),
             "basic" | "digest" => {
                 let username = self.auth_field(auth, auth.username.as_ref(), "username")?;
                 let username = self.template(username, &field("username"), None)?;
@@ -181,14 +183,14 @@ impl Resolver<'_> {
         value
     }
 
-    fn api_key(&mut self, auth: &model::Authentication, namespace: &str) -> Option<Auth> {
+    fn api_key(&mut self, auth: &model::Authentication, owner: &str) -> Option<Auth> {
         if !auth.headers.is_empty() && auth.key.is_none() {
             // The catalog's `headers:` map; each becomes a header parameter instead.
             return None;
         }
         let key = self.auth_field(auth, auth.key.as_ref(), "key")?;
         let value = self.auth_field(auth, auth.value.as_ref(), "value")?;
-        let used_by = format!("consumes `{namespace}` authentication.value");
+        let used_by = format!("{owner} authentication.value");
         let value = self.template(value, &used_by, None)?;
         let in_query = match auth.placement.as_ref().map(|p| p.value.as_str()) {
             Some("query") => true,

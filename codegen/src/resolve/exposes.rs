@@ -10,6 +10,7 @@ impl Resolver<'_> {
     ) -> Option<RestAdapter> {
         let namespace = adapter.namespace.value.as_str();
         let port = self.port(adapter.port, adapter.pos, namespace);
+        let auth = self.caller_auth(adapter.authentication.as_ref(), namespace);
         let kind = AdapterKind {
             is_rest: true,
             namespace,
@@ -51,7 +52,48 @@ impl Resolver<'_> {
             description: adapter.description.as_ref().map(|t| t.value.clone()),
             operations,
             forwards,
+            auth: auth?,
         })
+    }
+
+    /// Resolves how callers of an adapter must authenticate; `None` on an error.
+    #[allow(clippy::option_option)]
+    pub(super) fn caller_auth(
+        &mut self,
+        auth: Option<&model::Authentication>,
+        namespace: &str,
+    ) -> Option<Option<CallerAuth>> {
+        let Some(auth) = auth else {
+            return Some(None);
+        };
+        if auth.kind.value == "oauth2" {
+            self.diagnostics
+                .error(
+                    auth.kind.pos,
+                    "oauth2 caller authentication is not yet supported",
+                )
+                .hint("use bearer, apikey, basic or digest");
+            return None;
+        }
+        let resolved = match self.auth(auth, &format!("exposes `{namespace}`"))? {
+            Auth::Bearer(token) => CallerAuth::Bearer(token),
+            Auth::ApiKey {
+                name,
+                value,
+                in_query,
+            } => CallerAuth::ApiKey {
+                name,
+                value,
+                in_query,
+            },
+            Auth::Basic { username, password } => CallerAuth::Basic { username, password },
+            Auth::Digest { username, password } => CallerAuth::Digest {
+                username,
+                password,
+                realm: namespace.to_string(),
+            },
+        };
+        Some(Some(resolved))
     }
 
     /// Resolves a resource's `forward`: its route's literal prefix passes every
@@ -316,6 +358,7 @@ impl Resolver<'_> {
             return None;
         }
         let port = self.port(adapter.port, adapter.pos, namespace);
+        let auth = self.caller_auth(adapter.authentication.as_ref(), namespace);
         let kind = AdapterKind {
             is_rest: false,
             namespace,
@@ -337,6 +380,7 @@ impl Resolver<'_> {
             port: port?,
             description: adapter.description.as_ref().map(|t| t.value.clone()),
             tools,
+            auth: auth?,
         })
     }
 

@@ -19,7 +19,7 @@ mod outputs;
 mod steps;
 mod text;
 
-use call::find_param;
+use call::{find_param, pass_through};
 use consumes::strip_adapter_prefix;
 use exposes::*;
 use text::*;

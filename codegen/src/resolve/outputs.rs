@@ -83,9 +83,12 @@ impl Resolver<'_> {
         if let Some(value) = &output.value {
             return self.value_shape(value, json_type, inputs, kind);
         }
-        let path = match &output.mapping {
-            Some(mapping) => self.json_path(mapping)?,
-            None => property
+        // Without a `mapping`, a scalar property reads the member of its name, while an
+        // object keeps its parent's scope, so its own properties' paths start there.
+        let path = match (&output.mapping, output.properties.is_empty()) {
+            (Some(mapping), _) => self.json_path(mapping)?,
+            (None, false) => Vec::new(),
+            (None, true) => property
                 .map(|name| vec![PathStep::Field(name.to_string())])
                 .unwrap_or_default(),
         };

@@ -173,7 +173,7 @@ impl Resolver<'_> {
             arguments[param] = argument;
         }
         for (param_index, param) in target.params.iter().enumerate() {
-            if arguments[param_index] != Argument::Unbound {
+            if arguments[param_index] != Argument::Unbound || param.value.is_some() {
                 continue;
             }
             let found = inputs
@@ -181,7 +181,7 @@ impl Resolver<'_> {
                 .or_else(|| inputs.find_normalised(&param.name));
             arguments[param_index] = match found {
                 Some(index) => Argument::Input(index),
-                None => Argument::Input(inputs.add(input_for(param))),
+                None => pass_through(param, target.method, kind, inputs),
             };
         }
 
