@@ -23,6 +23,8 @@ pub struct Capability {
     pub rest: &'static [&'static RestAdapter],
     /// The exposed MCP adapters.
     pub mcp: &'static [&'static McpAdapter],
+    /// The exposed skill adapters.
+    pub skill: &'static [&'static SkillAdapter],
 }
 
 /// A variable of a `binds` entry, resolved once at start-up.
@@ -492,6 +494,80 @@ pub struct ToolHints {
     pub idempotent: Option<bool>,
     /// `openWorldHint`.
     pub open_world: Option<bool>,
+}
+
+/// An exposed skill adapter (`type: skill`): a read-only catalog of agent skills served
+/// over HTTP on its own port.
+#[derive(Debug)]
+pub struct SkillAdapter {
+    /// The expose namespace.
+    pub namespace: &'static str,
+    /// The bind address from the spec, if it names one.
+    pub address: Option<&'static str>,
+    /// The port from the spec.
+    pub port: u16,
+    /// The adapter's description.
+    pub description: Option<&'static str>,
+    /// The credential every caller must present; `None` serves callers unauthenticated.
+    pub auth: Option<CallerAuth>,
+    /// The skills, in declaration order.
+    pub skills: &'static [Skill],
+}
+
+/// A skill of a [`SkillAdapter`] (`skills[]`).
+#[derive(Debug)]
+pub struct Skill {
+    /// The skill name, unique within the adapter and used in its URLs.
+    pub name: &'static str,
+    /// The description.
+    pub description: &'static str,
+    /// The `allowed-tools` value, as the spec writes it.
+    pub allowed_tools: Option<&'static str>,
+    /// The `argument-hint` value.
+    pub argument_hint: Option<&'static str>,
+    /// The tools, in declaration order.
+    pub tools: &'static [SkillTool],
+    /// The files of the skill's folder (`location: file:///...`), embedded in the binary
+    /// at build time and sorted by path; empty when the skill has no `location`.
+    pub files: &'static [SkillFile],
+}
+
+/// A tool of a [`Skill`].
+#[derive(Debug)]
+pub struct SkillTool {
+    /// The tool name.
+    pub name: &'static str,
+    /// The description.
+    pub description: &'static str,
+    /// What the tool refers to.
+    pub source: SkillToolSource,
+}
+
+/// What a [`SkillTool`] refers to.
+#[derive(Debug)]
+pub enum SkillToolSource {
+    /// An operation or tool of another adapter of the capability (`from`).
+    Action {
+        /// The expose namespace of that adapter (`sourceNamespace`).
+        namespace: &'static str,
+        /// The operation or tool name (`action`).
+        action: &'static str,
+    },
+    /// An instruction file in the skill's folder (`instruction`).
+    Instruction {
+        /// The file's path, relative to the skill's folder, as in [`SkillFile::path`].
+        file: &'static str,
+    },
+}
+
+/// A file of a [`Skill`]'s folder, embedded at build time.
+#[derive(Debug)]
+pub struct SkillFile {
+    /// The path relative to the skill's folder, with `/` between segments and no `.` or
+    /// `..` segment, such as `examples/usage.md`.
+    pub path: &'static str,
+    /// The file's bytes.
+    pub contents: &'static [u8],
 }
 
 /// An exposed REST adapter.

@@ -56,6 +56,7 @@ static CAPABILITY: Capability = Capability {
     consumes: &[&NOTION, &KEYED, &GUARDED],
     rest: &[&REST_ADAPTER],
     mcp: &[],
+    skill: &[],
 };
 
 /// Every test overrides both base URIs with its fake upstream's, so nothing is sent here.

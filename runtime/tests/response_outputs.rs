@@ -44,6 +44,7 @@ static CAPABILITY: Capability = Capability {
     consumes: &[&CATALOG],
     rest: &[&REST_ADAPTER],
     mcp: &[&MCP_ADAPTER],
+    skill: &[],
 };
 
 /// Every test overrides this base URI with its fake upstream's, so nothing is sent here.

@@ -105,6 +105,7 @@ static CAPABILITY: Capability = Capability {
     consumes: &[&API],
     rest: &[],
     mcp: &[],
+    skill: &[],
 };
 
 fn context(base_uri: &str) -> CapabilityContext {

@@ -42,6 +42,7 @@ pub static CAPABILITY: Capability = Capability {
     consumes: &[],
     rest: &[],
     mcp: &[],
+    skill: &[],
 };
 
 const fn bind(name: &'static str) -> BindVariable {
