@@ -200,6 +200,7 @@ fn capability_static(
             consumes: &[#(#apis),*],
             rest: &[#(#rest),*],
             mcp: &[#(#mcp),*],
+            control: &[],
             skill: &[],
         };
     }

@@ -23,6 +23,8 @@ pub struct Capability {
     pub rest: &'static [&'static RestAdapter],
     /// The exposed MCP adapters.
     pub mcp: &'static [&'static McpAdapter],
+    /// The exposed control adapters (`type: control`): health, status and metrics.
+    pub control: &'static [&'static ControlAdapter],
     /// The exposed skill adapters.
     pub skill: &'static [&'static SkillAdapter],
 }
@@ -710,4 +712,25 @@ pub struct McpTool {
     pub steps: Option<&'static Orchestration>,
     /// How the result is built.
     pub output: Output,
+}
+
+/// An exposed control adapter (`type: control`): the management endpoints of the whole
+/// binary, served on a port of their own.
+#[derive(Debug)]
+pub struct ControlAdapter {
+    /// The expose namespace, or `control` when the spec names none; `--port` uses it.
+    pub namespace: &'static str,
+    /// The bind address from the spec, if it names one.
+    pub address: Option<&'static str>,
+    /// The port from the spec.
+    pub port: u16,
+    /// The credential every caller must present; `None` serves callers unauthenticated.
+    pub auth: Option<CallerAuth>,
+    /// Whether `/health/live` and `/health/ready` are served (`management.health`).
+    pub health: bool,
+    /// Whether `/status` is served (`management.info`).
+    pub info: bool,
+    /// Whether `/metrics` is served: true unless `observability.enabled` or
+    /// `observability.metrics.local.enabled` is `false`.
+    pub metrics: bool,
 }

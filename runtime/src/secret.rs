@@ -172,6 +172,7 @@ mod tests {
         consumes: &[],
         rest: &[],
         mcp: &[],
+        control: &[],
         skill: &[],
     };
 

@@ -235,6 +235,7 @@ static DIGEST_CLIENT_CAPABILITY: Capability = Capability {
     consumes: &[&PROTECTED_API],
     rest: &[],
     mcp: &[],
+    control: &[],
     skill: &[],
 };
 

@@ -56,6 +56,7 @@ static CAPABILITY: Capability = Capability {
     consumes: &[&NOTION, &KEYED, &GUARDED],
     rest: &[&REST_ADAPTER],
     mcp: &[],
+    control: &[],
     skill: &[],
 };
 

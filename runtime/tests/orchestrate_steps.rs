@@ -39,6 +39,7 @@ static CAPABILITY: Capability = Capability {
     consumes: &[&REGISTRY],
     rest: &[&REST_ADAPTER],
     mcp: &[&MCP_ADAPTER],
+    control: &[],
     skill: &[],
 };
 

@@ -93,6 +93,7 @@ macro_rules! authenticated_api {
             consumes: &[&$api],
             rest: &[],
             mcp: &[],
+            control: &[],
             skill: &[],
         };
     };

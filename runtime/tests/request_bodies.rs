@@ -211,6 +211,7 @@ static CAPABILITY: Capability = Capability {
     consumes: &[&API],
     rest: &[],
     mcp: &[],
+    control: &[],
     skill: &[],
 };
 

@@ -186,6 +186,7 @@ static CAPABILITY: Capability = Capability {
     consumes: &[&API],
     rest: &[&REST_ADAPTER],
     mcp: &[],
+    control: &[],
     skill: &[],
 };
 

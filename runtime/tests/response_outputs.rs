@@ -44,6 +44,7 @@ static CAPABILITY: Capability = Capability {
     consumes: &[&CATALOG],
     rest: &[&REST_ADAPTER],
     mcp: &[&MCP_ADAPTER],
+    control: &[],
     skill: &[],
 };
 

@@ -105,6 +105,7 @@ static CAPABILITY: Capability = Capability {
     consumes: &[&API],
     rest: &[],
     mcp: &[],
+    control: &[],
     skill: &[],
 };
 

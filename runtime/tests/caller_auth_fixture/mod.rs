@@ -42,6 +42,7 @@ pub static CAPABILITY: Capability = Capability {
     consumes: &[],
     rest: &[],
     mcp: &[],
+    control: &[],
     skill: &[],
 };
 

@@ -43,6 +43,7 @@ pub static CAPABILITY: Capability = Capability {
     consumes: &[&DOCKER_HUB],
     rest: &[&REST_ADAPTER],
     mcp: &[&MCP_ADAPTER],
+    control: &[],
     skill: &[],
 };
 
