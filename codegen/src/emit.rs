@@ -562,6 +562,7 @@ fn mcp_module(
                 call: #call,
                 steps: #steps,
                 output: #output,
+                output_schema: None,
             }
         }
     });
@@ -586,6 +587,9 @@ fn mcp_module(
                 description: #description,
                 auth: #auth,
                 tools: &[#(#tools),*],
+                resources: &[],
+                prompts: &[],
+                stdio: false,
             };
 
             /// Returns the adapter's axum router, which serves MCP over Streamable HTTP.

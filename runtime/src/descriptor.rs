@@ -690,6 +690,13 @@ pub struct McpAdapter {
     pub tools: &'static [McpTool],
     /// The credential every caller must present; `None` serves callers unauthenticated.
     pub auth: Option<CallerAuth>,
+    /// The resources, in declaration order.
+    pub resources: &'static [McpResource],
+    /// The prompts, in declaration order.
+    pub prompts: &'static [McpPrompt],
+    /// Whether the spec declares `transport: stdio`: the adapter is served on stdin and
+    /// stdout instead of on its port.
+    pub stdio: bool,
 }
 
 /// A tool of an MCP adapter.
@@ -712,6 +719,96 @@ pub struct McpTool {
     pub steps: Option<&'static Orchestration>,
     /// How the result is built.
     pub output: Output,
+    /// The JSON Schema of the result, as JSON text, sent as the tool's `outputSchema`.
+    /// MCP requires its top-level type to be `object`.
+    pub output_schema: Option<&'static str>,
+}
+
+/// A resource of an MCP adapter (`resources[]`).
+#[derive(Debug)]
+pub struct McpResource {
+    /// The resource name.
+    pub name: &'static str,
+    /// The title (`label`).
+    pub title: Option<&'static str>,
+    /// The description.
+    pub description: Option<&'static str>,
+    /// The URI. One with `{param}` placeholders is an RFC 6570 URI template, listed by
+    /// `resources/templates/list`; each placeholder names an input of a
+    /// [`ResourceSource::Dynamic`] source.
+    pub uri: &'static str,
+    /// The MIME type of the contents (`mimeType`).
+    pub mime_type: Option<&'static str>,
+    /// Where the contents come from.
+    pub source: ResourceSource,
+}
+
+/// Where the contents of an [`McpResource`] come from.
+#[derive(Debug)]
+pub enum ResourceSource {
+    /// A file (`location: file:///...`) embedded in the binary at build time.
+    Static {
+        /// The file's bytes.
+        contents: &'static [u8],
+    },
+    /// A call or steps run on every `resources/read`, like a tool without arguments
+    /// other than the URI template's placeholders.
+    Dynamic {
+        /// The URI template's placeholders, as string inputs named like them.
+        inputs: &'static [Input],
+        /// The consumed operation it calls; `None` with no `steps` answers from `output`
+        /// alone (mock mode).
+        call: Option<Call>,
+        /// The orchestrated steps that run instead of a single call.
+        steps: Option<&'static Orchestration>,
+        /// How the contents are built, sent as JSON text.
+        output: Output,
+    },
+}
+
+/// A prompt of an MCP adapter (`prompts[]`).
+#[derive(Debug)]
+pub struct McpPrompt {
+    /// The prompt name.
+    pub name: &'static str,
+    /// The title (`label`).
+    pub title: Option<&'static str>,
+    /// The description.
+    pub description: Option<&'static str>,
+    /// The arguments; [`TemplatePart::Input`] in the messages refers to them by index.
+    pub arguments: &'static [PromptArgument],
+    /// The messages, in order, read from the spec or from the prompt's file at build time.
+    pub messages: &'static [PromptMessage],
+}
+
+/// An argument of an [`McpPrompt`]. Prompt arguments are always strings.
+#[derive(Debug)]
+pub struct PromptArgument {
+    /// The argument name.
+    pub name: &'static str,
+    /// The description.
+    pub description: Option<&'static str>,
+    /// Whether `prompts/get` without it is rejected.
+    pub required: bool,
+}
+
+/// A message of an [`McpPrompt`].
+#[derive(Debug)]
+pub struct PromptMessage {
+    /// Who speaks the message.
+    pub role: PromptRole,
+    /// The text, rendered from the prompt's arguments and bind variables; an absent
+    /// optional argument renders as nothing.
+    pub text: Template,
+}
+
+/// The speaker of a [`PromptMessage`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptRole {
+    /// `user`.
+    User,
+    /// `assistant`.
+    Assistant,
 }
 
 /// An exposed control adapter (`type: control`): the management endpoints of the whole

@@ -14,6 +14,8 @@ pub mod format;
 pub mod forward;
 pub mod invoke;
 pub mod mcp;
+mod mcp_prompts;
+mod mcp_resources;
 pub mod orchestrate;
 pub mod output;
 pub mod rest;

@@ -16,25 +16,30 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::http::StatusCode;
+use rmcp::ServiceExt as _;
 use rmcp::handler::server::tool::{ToolCallContext, ToolRoute, ToolRouter};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
-    ToolAnnotations,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams,
+    GetPromptResponse, Implementation, JsonObject, ListPromptsResult, ListResourceTemplatesResult,
+    ListResourcesResult, ListToolsResult, PaginatedRequestParams, Prompt, PromptsCapability,
+    ReadResourceRequestParams, ReadResourceResponse, ResourcesCapability, ServerCapabilities,
+    ServerConfig, Tool, ToolAnnotations, ToolsCapability,
 };
-use rmcp::service::RequestContext;
+use rmcp::service::{QuitReason, RequestContext};
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::{Map, Value, json};
+use tokio_util::sync::CancellationToken;
 
 use crate::descriptor::{
     Input, McpAdapter, McpTool, Orchestration, Output, RawFormat, ToolHints, UpstreamOperation,
 };
 use crate::invoke::{CapabilityContext, InputError, inputs_from_json, invoke_declared};
+use crate::mcp_resources::ResourceTable;
 use crate::secret::BindValues;
 use crate::upstream::{CallError, UpstreamResponse, operation_id};
-use crate::{caller_auth, format, orchestrate, output};
+use crate::{caller_auth, format, mcp_prompts, mcp_resources, orchestrate, output};
 
 /// The maximum number of bytes of an upstream error body quoted in a tool error.
 ///
@@ -136,6 +141,77 @@ pub fn router_with_allowed_hosts(
     }
 }
 
+/// A failure of an MCP adapter served on stdin and stdout.
+#[derive(Debug, thiserror::Error)]
+#[error("mcp adapter `{namespace}` on stdio failed: {reason}")]
+pub struct StdioError {
+    /// The expose namespace.
+    pub namespace: &'static str,
+    /// What failed.
+    pub reason: String,
+}
+
+/// Serves `adapter` on the process's stdin and stdout until the client closes stdin.
+///
+/// Messages are JSON-RPC, one per line. Nothing else may write to stdout meanwhile, so
+/// logs must go to stderr, as [`crate::serve::init_logging`] sends them.
+pub async fn serve_stdio(
+    adapter: &'static McpAdapter,
+    context: Arc<CapabilityContext>,
+) -> Result<(), StdioError> {
+    let (stdin, stdout) = rmcp::transport::stdio_pipes();
+    serve_io(adapter, context, stdin, stdout, CancellationToken::new()).await
+}
+
+/// Serves `adapter` over newline-delimited JSON-RPC, reading requests from `input` and
+/// writing responses to `output`, until `input` ends or `shutdown` is cancelled.
+///
+/// Caller authentication does not apply: the client that started the process and owns
+/// its pipes is trusted. A client that closes `input` before or after `initialize` ends
+/// the session normally.
+pub async fn serve_io<R, W>(
+    adapter: &'static McpAdapter,
+    context: Arc<CapabilityContext>,
+    input: R,
+    output: W,
+    shutdown: CancellationToken,
+) -> Result<(), StdioError>
+where
+    R: tokio::io::AsyncRead + Send + Unpin + 'static,
+    W: tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
+    use rmcp::service::ServerInitializeError;
+
+    let failed = |reason: String| StdioError {
+        namespace: adapter.namespace,
+        reason,
+    };
+    let server = McpServer::new(adapter, context);
+    let running = match server.serve_with_ct((input, output), shutdown).await {
+        Ok(running) => running,
+        Err(ServerInitializeError::ConnectionClosed(_) | ServerInitializeError::Cancelled) => {
+            tracing::info!(
+                adapter = adapter.namespace,
+                "mcp stdio session ended before initialize"
+            );
+            return Ok(());
+        }
+        Err(error) => return Err(failed(error.to_string())),
+    };
+    tracing::info!(adapter = adapter.namespace, "mcp stdio session initialized");
+    match running.waiting().await {
+        Ok(QuitReason::JoinError(error)) | Err(error) => Err(failed(error.to_string())),
+        Ok(reason) => {
+            tracing::info!(
+                adapter = adapter.namespace,
+                ?reason,
+                "mcp stdio session ended"
+            );
+            Ok(())
+        }
+    }
+}
+
 /// The rmcp server handler of one MCP adapter.
 ///
 /// rmcp creates one handler per request, so everything lives behind one shared [`Arc`] that is
@@ -151,6 +227,9 @@ struct ServerState {
     router: ToolRouter<McpServer>,
     /// The tool definitions in declaration order, since `ToolRouter::list_all` sorts by name.
     tools: Vec<Tool>,
+    resources: ResourceTable,
+    /// The `prompts/list` entries, in declaration order.
+    prompts: Vec<Prompt>,
     info: ServerConfig,
 }
 
@@ -166,11 +245,16 @@ impl McpServer {
             .filter_map(|tool| router.get(tool.name).cloned())
             .collect();
 
-        let mut info = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(Implementation::new(
-                adapter.namespace,
-                env!("CARGO_PKG_VERSION"),
-            ));
+        let resources = ResourceTable::new(adapter.resources);
+        let prompts = adapter
+            .prompts
+            .iter()
+            .map(mcp_prompts::prompt_entry)
+            .collect();
+
+        let mut info = ServerConfig::new(capabilities(adapter)).with_server_info(
+            Implementation::new(adapter.namespace, env!("CARGO_PKG_VERSION")),
+        );
         if let Some(description) = adapter.description {
             info = info.with_instructions(description);
         }
@@ -181,6 +265,8 @@ impl McpServer {
                 context,
                 router,
                 tools,
+                resources,
+                prompts,
                 info,
             }),
         }
@@ -190,6 +276,8 @@ impl McpServer {
     async fn call(&self, tool: &'static McpTool, arguments: Option<JsonObject>) -> CallToolResult {
         let started = Instant::now();
         let outcome = self.run(tool, arguments.unwrap_or_default()).await;
+        let is_error = outcome.result.is_error.unwrap_or(false);
+        crate::metrics::record_tool_call(self.state.adapter, tool, is_error, started);
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         tracing::info!(
             adapter = self.state.adapter.namespace,
@@ -500,7 +588,7 @@ fn is_json_media_type(content_type: &str) -> bool {
 }
 
 /// Formats a status code with its reason phrase, for example `404 (Not Found)`.
-fn describe_status(status: u16) -> String {
+pub(crate) fn describe_status(status: u16) -> String {
     let reason = StatusCode::from_u16(status)
         .ok()
         .and_then(|code| code.canonical_reason());
@@ -511,7 +599,7 @@ fn describe_status(status: u16) -> String {
 }
 
 /// Returns the upstream error body as text, cut at [`MAX_ERROR_BODY_BYTES`].
-fn error_body_excerpt(body: &[u8]) -> String {
+pub(crate) fn error_body_excerpt(body: &[u8]) -> String {
     if body.len() <= MAX_ERROR_BODY_BYTES {
         return String::from_utf8_lossy(body).into_owned();
     }
@@ -545,7 +633,45 @@ fn tool_definition(tool: &'static McpTool) -> Tool {
     if let Some(annotations) = annotations(&tool.hints) {
         definition = definition.with_annotations(annotations);
     }
+    if let Some(schema) = tool
+        .output_schema
+        .and_then(|text| output_schema(tool.name, text))
+    {
+        definition = definition.with_raw_output_schema(schema);
+    }
     definition
+}
+
+/// Parses a tool's `outputSchema` text. Text that is not a JSON object is left out with a
+/// warning, because the tool still works without it.
+fn output_schema(tool: &str, text: &str) -> Option<Arc<JsonObject>> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(schema)) => Some(Arc::new(schema)),
+        Ok(_) => {
+            tracing::warn!(tool, "output schema is not a JSON object, leaving it out");
+            None
+        }
+        Err(error) => {
+            tracing::warn!(tool, %error, "output schema is not valid JSON, leaving it out");
+            None
+        }
+    }
+}
+
+/// Returns the capabilities of `adapter`: tools, resources and prompts, each only when
+/// the adapter declares at least one.
+fn capabilities(adapter: &McpAdapter) -> ServerCapabilities {
+    let mut capabilities = ServerCapabilities::default();
+    if !adapter.tools.is_empty() {
+        capabilities.tools = Some(ToolsCapability::default());
+    }
+    if !adapter.resources.is_empty() {
+        capabilities.resources = Some(ResourcesCapability::default());
+    }
+    if !adapter.prompts.is_empty() {
+        capabilities.prompts = Some(PromptsCapability::default());
+    }
+    capabilities
 }
 
 /// Builds the JSON Schema of a tool's arguments: every input with its type and description,
@@ -631,6 +757,62 @@ impl ServerHandler for McpServer {
         }
         let call = ToolCallContext::new(self, request, context);
         self.state.router.call(call).await
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        let resources = self.state.resources.resources.clone();
+        Ok(ListResourcesResult::with_all_items(resources))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        let templates = self.state.resources.templates.clone();
+        Ok(ListResourceTemplatesResult::with_all_items(templates))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let state = &self.state;
+        let namespace = state.adapter.namespace;
+        mcp_resources::read(&state.resources, &state.context, namespace, &request.uri)
+            .await
+            .map(Into::into)
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(ListPromptsResult::with_all_items(
+            self.state.prompts.clone(),
+        ))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        let state = &self.state;
+        mcp_prompts::get(
+            state.adapter.prompts,
+            state.context.binds(),
+            state.adapter.namespace,
+            &request.name,
+            request.arguments.as_ref(),
+        )
+        .map(Into::into)
     }
 }
 

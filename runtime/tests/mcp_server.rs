@@ -634,6 +634,7 @@ static TITLED_ADAPTER: McpAdapter = McpAdapter {
             }),
             steps: None,
             output: Output::Body,
+            output_schema: None,
         },
         McpTool {
             name: "get-token-plain",
@@ -652,8 +653,12 @@ static TITLED_ADAPTER: McpAdapter = McpAdapter {
             }),
             steps: None,
             output: Output::Body,
+            output_schema: None,
         },
     ],
+    resources: &[],
+    prompts: &[],
+    stdio: false,
 };
 
 #[tokio::test]

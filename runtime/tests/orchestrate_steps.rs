@@ -404,7 +404,11 @@ static MCP_ADAPTER: McpAdapter = McpAdapter {
                 value(&[field("vessel"), field("port"), field("name")]),
             ),
         ]),
+        output_schema: None,
     }],
+    resources: &[],
+    prompts: &[],
+    stdio: false,
 };
 
 /// A loopback HTTP server that records each request's path and query and sends the reply

@@ -372,6 +372,7 @@ const fn tool(name: &'static str, call: Option<Call>, output: Output) -> McpTool
         inputs: &[],
         call,
         output,
+        output_schema: None,
     }
 }
 
@@ -399,6 +400,7 @@ static MCP_ADAPTER: McpAdapter = McpAdapter {
                 arguments: &[Argument::Input(0)],
             }),
             output: Output::Shape(&USERS_OUTPUT),
+            output_schema: None,
         },
         tool("get-config", call(&CONFIG_YAML), CONFIG_OUTPUT),
         tool(
@@ -426,8 +428,12 @@ static MCP_ADAPTER: McpAdapter = McpAdapter {
             inputs: &[ORG_INPUT],
             call: None,
             output: MOCK_OUTPUT,
+            output_schema: None,
         },
     ],
+    resources: &[],
+    prompts: &[],
+    stdio: false,
 };
 
 const USERS_XML_BODY: &str = r#"<?xml version="1.0" encoding="UTF-8"?>

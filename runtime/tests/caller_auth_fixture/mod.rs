@@ -109,6 +109,7 @@ static TOOLS: &[McpTool] = &[McpTool {
     call: None,
     steps: None,
     output: Output::Shape(&OK_SHAPE),
+    output_schema: None,
 }];
 
 /// Returns a REST adapter with `/ping` in mock mode that requires `auth`.
@@ -133,6 +134,9 @@ pub fn mcp_adapter(auth: CallerAuth) -> &'static McpAdapter {
         description: None,
         tools: TOOLS,
         auth: Some(auth),
+        resources: &[],
+        prompts: &[],
+        stdio: false,
     }))
 }
 

@@ -340,6 +340,7 @@ pub static MCP_ADAPTER: McpAdapter = McpAdapter {
             }),
             steps: None,
             output: Output::Body,
+            output_schema: None,
         },
         McpTool {
             name: "list-access-tokens",
@@ -362,6 +363,7 @@ pub static MCP_ADAPTER: McpAdapter = McpAdapter {
             }),
             steps: None,
             output: Output::Body,
+            output_schema: None,
         },
         McpTool {
             name: "get-access-token",
@@ -380,6 +382,7 @@ pub static MCP_ADAPTER: McpAdapter = McpAdapter {
             }),
             steps: None,
             output: Output::Body,
+            output_schema: None,
         },
         McpTool {
             name: "update-access-token",
@@ -402,6 +405,7 @@ pub static MCP_ADAPTER: McpAdapter = McpAdapter {
             }),
             steps: None,
             output: Output::Body,
+            output_schema: None,
         },
         McpTool {
             name: "delete-access-token",
@@ -420,8 +424,12 @@ pub static MCP_ADAPTER: McpAdapter = McpAdapter {
             }),
             steps: None,
             output: Output::Body,
+            output_schema: None,
         },
     ],
+    resources: &[],
+    prompts: &[],
+    stdio: false,
 };
 
 /// A request that [`FakeUpstream`] received.
