@@ -14,6 +14,7 @@ pub mod format;
 pub mod forward;
 pub mod invoke;
 pub mod mcp;
+pub mod metrics;
 mod mcp_prompts;
 mod mcp_resources;
 pub mod orchestrate;

@@ -20,7 +20,7 @@ use crate::descriptor::{
 };
 use crate::invoke::{self, CapabilityContext, InputError};
 use crate::upstream::{self, CallError, UpstreamResponse};
-use crate::{caller_auth, format, forward, orchestrate, output};
+use crate::{caller_auth, format, forward, metrics, orchestrate, output};
 
 /// The largest request body a REST adapter reads, in bytes (2 MiB).
 pub const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
@@ -179,6 +179,7 @@ async fn handle(
                 duration_ms = started.elapsed().as_millis(),
                 "request served"
             );
+            metrics::record_rest(adapter, operation, response.status().as_u16(), started);
             response
         }
         Err(error) => {
@@ -198,6 +199,7 @@ async fn handle(
                 error = %error,
                 "request failed"
             );
+            metrics::record_rest(adapter, operation, response.status().as_u16(), started);
             response
         }
     }

@@ -222,7 +222,27 @@ impl UpstreamClient {
     /// A parameter without a value (`None` or `null`) sends its `value` template when it
     /// declares one, and nothing otherwise. With digest authentication, the request is sent
     /// once more in response to a `401` digest challenge.
+    ///
+    /// Every call that reaches the network is counted in [`crate::metrics`].
     pub async fn send(
+        &self,
+        operation: &'static UpstreamOperation,
+        values: &[Option<Value>],
+        binds: &BindValues,
+    ) -> Result<UpstreamResponse, CallError> {
+        let started = std::time::Instant::now();
+        let result = self.send_uncounted(operation, values, binds).await;
+        let status = match &result {
+            Ok(response) => Some(response.status),
+            // Nothing was sent: a bad input value or a request that could not be built.
+            Err(CallError::Input(_) | CallError::Internal { .. }) => return result,
+            Err(_) => None,
+        };
+        crate::metrics::record_upstream(operation, status, started);
+        result
+    }
+
+    async fn send_uncounted(
         &self,
         operation: &'static UpstreamOperation,
         values: &[Option<Value>],
