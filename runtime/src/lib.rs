@@ -9,6 +9,7 @@ mod bind_file;
 mod body;
 pub mod caller_auth;
 pub mod codegen;
+pub mod control;
 pub mod descriptor;
 pub mod format;
 pub mod forward;

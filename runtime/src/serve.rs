@@ -7,17 +7,18 @@ use std::fmt;
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::descriptor::{Capability, PathPart, UpstreamOperation};
+use crate::descriptor::{Capability, ControlAdapter, PathPart, UpstreamOperation};
 use crate::invoke::CapabilityContext;
 use crate::mcp::{self, AllowedHosts};
-use crate::rest;
 use crate::secret::{BindError, BindValues};
 use crate::upstream::{self, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+use crate::{control, metrics, rest};
 
 /// The address adapters bind to when neither the spec nor `--address` names one.
 pub const DEFAULT_ADDRESS: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -73,7 +74,7 @@ pub enum ServeError {
     /// An adapter's listener could not be bound.
     #[error("failed to listen on {address} for {kind} adapter `{namespace}`: {source}")]
     Listen {
-        /// `rest` or `mcp`.
+        /// `rest`, `mcp` or `control`.
         kind: AdapterKind,
         /// The expose namespace.
         namespace: &'static str,
@@ -86,7 +87,7 @@ pub enum ServeError {
     /// A running adapter stopped with an error.
     #[error("{kind} adapter `{namespace}` stopped: {reason}")]
     Stopped {
-        /// `rest` or `mcp`.
+        /// `rest`, `mcp` or `control`.
         kind: AdapterKind,
         /// The expose namespace.
         namespace: &'static str,
@@ -102,6 +103,8 @@ pub enum AdapterKind {
     Rest,
     /// An MCP adapter over Streamable HTTP.
     Mcp,
+    /// A control adapter: health, status and metrics.
+    Control,
 }
 
 impl fmt::Display for AdapterKind {
@@ -109,6 +112,7 @@ impl fmt::Display for AdapterKind {
         formatter.write_str(match self {
             Self::Rest => "rest",
             Self::Mcp => "mcp",
+            Self::Control => "control",
         })
     }
 }
@@ -125,10 +129,10 @@ pub struct Listener {
 }
 
 impl Listener {
-    /// Returns the URL callers use: the server root for REST, `/mcp` for MCP.
+    /// Returns the URL callers use: the server root for REST and control, `/mcp` for MCP.
     pub fn url(&self) -> String {
         match self.kind {
-            AdapterKind::Rest => format!("http://{}", self.address),
+            AdapterKind::Rest | AdapterKind::Control => format!("http://{}", self.address),
             AdapterKind::Mcp => format!("http://{}/mcp", self.address),
         }
     }
@@ -146,17 +150,88 @@ impl fmt::Display for Listener {
     }
 }
 
+/// Every listener of a binary, each with whether it is serving: set once it is bound and
+/// its server task is spawned, cleared when its shutdown begins or its task ends.
+#[derive(Debug)]
+pub struct ListenerStates {
+    listeners: Vec<Listener>,
+    serving: Vec<AtomicBool>,
+}
+
+impl ListenerStates {
+    /// Creates the states of `listeners`, none of them serving yet.
+    pub fn new(listeners: Vec<Listener>) -> Self {
+        let serving = listeners.iter().map(|_| AtomicBool::new(false)).collect();
+        Self { listeners, serving }
+    }
+
+    /// Returns every listener, in start-up order.
+    pub fn listeners(&self) -> &[Listener] {
+        &self.listeners
+    }
+
+    /// Returns whether the listener at `index` is serving; `false` for an unknown index.
+    pub fn is_serving(&self, index: usize) -> bool {
+        self.serving
+            .get(index)
+            .is_some_and(|serving| serving.load(Ordering::Acquire))
+    }
+
+    /// Returns whether every listener is serving.
+    pub fn all_serving(&self) -> bool {
+        (0..self.serving.len()).all(|index| self.is_serving(index))
+    }
+
+    /// Marks the listener at `index` as serving or not; an unknown index is ignored.
+    pub fn set_serving(&self, index: usize, serving: bool) {
+        if let Some(flag) = self.serving.get(index) {
+            flag.store(serving, Ordering::Release);
+        }
+    }
+}
+
+/// Clears a listener's serving flag when its server task ends, even by a panic.
+struct ServingGuard {
+    states: Arc<ListenerStates>,
+    index: usize,
+}
+
+impl Drop for ServingGuard {
+    fn drop(&mut self) {
+        self.states.set_serving(self.index, false);
+    }
+}
+
 /// Running adapters, started by [`start`].
 pub struct Server {
-    listeners: Vec<Listener>,
+    states: Arc<ListenerStates>,
     tasks: JoinSet<Result<(), ServeError>>,
     shutdown: CancellationToken,
+    /// One token per listener, children of `shutdown`, in start-up order.
+    listener_shutdowns: Vec<CancellationToken>,
 }
 
 impl Server {
     /// Returns every bound listener, in start-up order.
     pub fn listeners(&self) -> &[Listener] {
-        &self.listeners
+        self.states.listeners()
+    }
+
+    /// Returns the serving state of every listener, as control adapters report it.
+    pub fn listener_states(&self) -> Arc<ListenerStates> {
+        Arc::clone(&self.states)
+    }
+
+    /// Stops the listener at `index` of [`Server::listeners`] and leaves the others
+    /// running. Its state stops being serving at once. Returns `false` for an unknown index.
+    pub fn stop_listener(&self, index: usize) -> bool {
+        match self.listener_shutdowns.get(index) {
+            Some(token) => {
+                token.cancel();
+                true
+            }
+            None => false,
+        }
     }
 
     /// Returns the token that stops every adapter when cancelled.
@@ -226,6 +301,7 @@ pub async fn start(
     let mut listeners = Vec::new();
     let mut routers = Vec::new();
     for (capability, binds) in capabilities.iter().copied().zip(binds) {
+        metrics::register(capability);
         let context = Arc::new(CapabilityContext::new(
             capability,
             binds,
@@ -247,7 +323,7 @@ pub async fn start(
                 namespace: adapter.namespace,
                 address,
             });
-            routers.push((listener, router));
+            routers.push((listener, PendingRouter::Built(router)));
         }
         for adapter in capability.mcp {
             let (listener, address) = bind(
@@ -266,17 +342,57 @@ pub async fn start(
                 namespace: adapter.namespace,
                 address,
             });
-            routers.push((listener, router));
+            routers.push((listener, PendingRouter::Built(router)));
+        }
+        for adapter in capability.control {
+            let (listener, address) = bind(
+                AdapterKind::Control,
+                adapter.namespace,
+                adapter.address,
+                adapter.port,
+                options,
+            )
+            .await?;
+            listeners.push(Listener {
+                kind: AdapterKind::Control,
+                namespace: adapter.namespace,
+                address,
+            });
+            let pending = PendingRouter::Control(adapter, Arc::clone(&context));
+            routers.push((listener, pending));
         }
     }
 
+    let states = Arc::new(ListenerStates::new(listeners));
     let shutdown = CancellationToken::new();
     let mut tasks = JoinSet::new();
-    for ((listener, router), info) in routers.into_iter().zip(&listeners) {
-        let stopped = shutdown.clone().cancelled_owned();
+    let mut listener_shutdowns = Vec::with_capacity(routers.len());
+    for (index, ((listener, pending), info)) in
+        routers.into_iter().zip(states.listeners()).enumerate()
+    {
+        let router = match pending {
+            PendingRouter::Built(router) => router,
+            PendingRouter::Control(adapter, context) => {
+                control::router(adapter, capabilities, Arc::clone(&states), context.binds())
+            }
+        };
+        let token = shutdown.child_token();
+        listener_shutdowns.push(token.clone());
+        // Readiness drops as soon as shutdown begins, before open connections finish.
+        let stopping = Arc::clone(&states);
+        let stopped = async move {
+            token.cancelled().await;
+            stopping.set_serving(index, false);
+        };
+        let guard = ServingGuard {
+            states: Arc::clone(&states),
+            index,
+        };
+        states.set_serving(index, true);
         let kind = info.kind;
         let namespace = info.namespace;
         tasks.spawn(async move {
+            let _guard = guard;
             axum::serve(listener, router)
                 .with_graceful_shutdown(stopped)
                 .await
@@ -288,10 +404,18 @@ pub async fn start(
         });
     }
     Ok(Server {
-        listeners,
+        states,
         tasks,
         shutdown,
+        listener_shutdowns,
     })
+}
+
+/// The router of a bound listener, or what a control adapter's router is built from once
+/// every listener is bound.
+enum PendingRouter {
+    Built(axum::Router),
+    Control(&'static ControlAdapter, Arc<CapabilityContext>),
 }
 
 /// Checks that every override names an existing namespace and every base URI is usable.
@@ -304,7 +428,8 @@ fn check_options(
         .flat_map(|capability| {
             let rest = capability.rest.iter().map(|adapter| adapter.namespace);
             let mcp = capability.mcp.iter().map(|adapter| adapter.namespace);
-            rest.chain(mcp)
+            let control = capability.control.iter().map(|adapter| adapter.namespace);
+            rest.chain(mcp).chain(control)
         })
         .collect();
     for namespace in options.ports.keys() {
@@ -446,6 +571,19 @@ pub fn list(capabilities: &[&Capability], out: &mut impl Write) -> io::Result<()
                     tool.name,
                     describe_call(tool.call.as_ref())
                 )?;
+            }
+        }
+        for adapter in capability.control {
+            let address = spec_address(adapter.address, adapter.port);
+            writeln!(out, "  control {} on http://{address}", adapter.namespace)?;
+            for (enabled, paths) in [
+                (adapter.health, "GET /health/live, GET /health/ready"),
+                (adapter.info, "GET /status"),
+                (adapter.metrics, "GET /metrics"),
+            ] {
+                if enabled {
+                    writeln!(out, "    {paths}")?;
+                }
             }
         }
     }
