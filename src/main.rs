@@ -30,6 +30,11 @@ enum Command {
         /// Repeatable.
         #[arg(long = "base-uri", value_name = "NAMESPACE=URL", value_parser = parse_base_uri)]
         base_uris: Vec<(String, String)>,
+        /// Serve the MCP adapter with this expose namespace on stdin and stdout instead of
+        /// on its port. Stdout then carries only its JSON-RPC messages; logs and the
+        /// listening lines go to stderr.
+        #[arg(long, value_name = "MCP_NAMESPACE")]
+        stdio: Option<String>,
     },
     /// Print every capability, adapter, address, REST route and MCP tool.
     List,
@@ -85,6 +90,7 @@ async fn main() -> ExitCode {
             address,
             ports,
             base_uris,
+            stdio,
         } => {
             serve::init_logging();
             let options = collect_unique("--port", ports).and_then(|ports| {
@@ -102,13 +108,27 @@ async fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            match serve::serve(naftiko_rs::CAPABILITIES, options).await {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(error) => {
-                    eprintln!("naftiko-rs: error: {error}");
-                    ExitCode::from(2)
-                }
+            let uses_stdio = stdio.is_some()
+                || naftiko_rs::CAPABILITIES
+                    .iter()
+                    .any(|capability| capability.mcp.iter().any(|adapter| adapter.stdio));
+            let code =
+                match serve::serve_with_stdio(naftiko_rs::CAPABILITIES, options, stdio.as_deref())
+                    .await
+                {
+                    Ok(()) => 0_u8,
+                    Err(error) => {
+                        eprintln!("naftiko-rs: error: {error}");
+                        2
+                    }
+                };
+            if uses_stdio {
+                // A read of stdin that is not a pipe runs on a blocking thread that nothing
+                // can interrupt, and the runtime would wait for it on shutdown. Exiting here
+                // skips that wait; every adapter has already stopped.
+                std::process::exit(i32::from(code));
             }
+            ExitCode::from(code)
         }
     }
 }

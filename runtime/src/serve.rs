@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::descriptor::{Capability, ControlAdapter, PathPart, UpstreamOperation};
+use crate::descriptor::{Capability, ControlAdapter, McpAdapter, PathPart, UpstreamOperation};
 use crate::invoke::CapabilityContext;
 use crate::mcp::{self, AllowedHosts};
 use crate::secret::{BindError, BindValues};
@@ -59,6 +59,25 @@ pub enum ServeError {
         namespace: String,
         /// The consumes namespaces, comma-separated.
         known: String,
+    },
+    /// `--stdio` names no MCP adapter.
+    #[error("--stdio names `{namespace}`, which is not an MCP adapter; expected one of: {known}")]
+    UnknownStdioAdapter {
+        /// The namespace given.
+        namespace: String,
+        /// The MCP expose namespaces, comma-separated.
+        known: String,
+    },
+    /// Two MCP adapters would share stdin and stdout.
+    #[error(
+        "mcp adapters `{first}` and `{second}` are both served on stdio, but a process has one \
+         stdin and stdout; serve one of them over HTTP"
+    )]
+    SeveralStdioAdapters {
+        /// The first adapter served on stdio.
+        first: &'static str,
+        /// The second one.
+        second: &'static str,
     },
     /// A `--base-uri` value is not an absolute `http` or `https` URL.
     #[error("invalid --base-uri for `{namespace}`: {reason}")]
@@ -267,7 +286,18 @@ pub async fn serve(
     capabilities: &'static [&'static Capability],
     options: ServeOptions,
 ) -> Result<(), ServeError> {
-    let server = start(capabilities, &options, |name| std::env::var(name)).await?;
+    serve_with_stdio(capabilities, options, None).await
+}
+
+/// Serves like [`serve`], with the MCP adapter whose namespace is `stdio` served on stdin
+/// and stdout instead of on its port. Stdout then carries only its JSON-RPC messages.
+pub async fn serve_with_stdio(
+    capabilities: &'static [&'static Capability],
+    options: ServeOptions,
+    stdio: Option<&str>,
+) -> Result<(), ServeError> {
+    let env = |name: &str| std::env::var(name);
+    let server = start_with_stdio(capabilities, &options, stdio, env).await?;
     for listener in server.listeners() {
         eprintln!("{listener}");
     }
@@ -283,13 +313,31 @@ pub async fn serve(
 /// Checks `options`, resolves bind variables through `env` (which behaves like
 /// [`std::env::var`]), binds every adapter's listener and starts serving.
 ///
-/// Nothing is served unless every listener binds.
+/// Nothing is served unless every listener binds. An MCP adapter declared with
+/// `transport: stdio` is served on stdin and stdout, as [`start_with_stdio`] describes.
 pub async fn start(
     capabilities: &'static [&'static Capability],
     options: &ServeOptions,
     env: impl Fn(&str) -> Result<String, VarError>,
 ) -> Result<Server, ServeError> {
+    start_with_stdio(capabilities, options, None, env).await
+}
+
+/// Starts serving like [`start`], with the MCP adapter whose namespace is `stdio` served
+/// on stdin and stdout instead of on its port.
+///
+/// At most one adapter is served on stdio: the one `stdio` names, else the one that the
+/// spec declares with `transport: stdio`. When its client closes stdin, every adapter
+/// stops, because the process was started for that client.
+pub async fn start_with_stdio(
+    capabilities: &'static [&'static Capability],
+    options: &ServeOptions,
+    stdio: Option<&str>,
+    env: impl Fn(&str) -> Result<String, VarError>,
+) -> Result<Server, ServeError> {
     check_options(capabilities, options)?;
+    let stdio_adapter = stdio_adapter(capabilities, stdio)?;
+    let mut stdio_context = None;
 
     let mut binds = Vec::with_capacity(capabilities.len());
     for capability in capabilities {
@@ -326,6 +374,10 @@ pub async fn start(
             routers.push((listener, PendingRouter::Built(router)));
         }
         for adapter in capability.mcp {
+            if stdio_adapter.is_some_and(|served| std::ptr::eq(served, *adapter)) {
+                stdio_context = Some(Arc::clone(&context));
+                continue;
+            }
             let (listener, address) = bind(
                 AdapterKind::Mcp,
                 adapter.namespace,
@@ -402,6 +454,9 @@ pub async fn start(
                     reason: error.to_string(),
                 })
         });
+    }
+    if let (Some(adapter), Some(context)) = (stdio_adapter, stdio_context) {
+        tasks.spawn(serve_stdio(adapter, context, shutdown.clone()));
     }
     Ok(Server {
         states,
@@ -495,6 +550,65 @@ async fn bind(
         .map_err(listen_error)?;
     let address = listener.local_addr().map_err(listen_error)?;
     Ok((listener, address))
+}
+
+/// Returns the MCP adapter to serve on stdio: the one `requested` names, else the one the
+/// spec declares with `transport: stdio`, else none.
+fn stdio_adapter(
+    capabilities: &'static [&'static Capability],
+    requested: Option<&str>,
+) -> Result<Option<&'static McpAdapter>, ServeError> {
+    let adapters = || {
+        capabilities
+            .iter()
+            .flat_map(|capability| capability.mcp.iter().copied())
+    };
+    let mut chosen = match requested {
+        Some(namespace) => match adapters().find(|adapter| adapter.namespace == namespace) {
+            Some(adapter) => Some(adapter),
+            None => {
+                let known: Vec<&str> = adapters().map(|adapter| adapter.namespace).collect();
+                return Err(ServeError::UnknownStdioAdapter {
+                    namespace: namespace.to_owned(),
+                    known: known.join(", "),
+                });
+            }
+        },
+        None => None,
+    };
+    for adapter in adapters().filter(|adapter| adapter.stdio) {
+        match chosen {
+            Some(first) if std::ptr::eq(first, adapter) => {}
+            Some(first) => {
+                return Err(ServeError::SeveralStdioAdapters {
+                    first: first.namespace,
+                    second: adapter.namespace,
+                });
+            }
+            None => chosen = Some(adapter),
+        }
+    }
+    Ok(chosen)
+}
+
+/// Serves `adapter` on stdin and stdout, then stops every other adapter.
+async fn serve_stdio(
+    adapter: &'static McpAdapter,
+    context: Arc<CapabilityContext>,
+    shutdown: CancellationToken,
+) -> Result<(), ServeError> {
+    let (input, output) = rmcp::transport::stdio_pipes();
+    let result = mcp::serve_io(adapter, context, input, output, shutdown.child_token()).await;
+    tracing::info!(
+        adapter = adapter.namespace,
+        "mcp stdio client closed stdin, stopping adapters"
+    );
+    shutdown.cancel();
+    result.map_err(|error| ServeError::Stopped {
+        kind: AdapterKind::Mcp,
+        namespace: adapter.namespace,
+        reason: error.reason,
+    })
 }
 
 /// Returns `host:port`, with an IPv6 address in brackets.
