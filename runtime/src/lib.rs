@@ -23,5 +23,6 @@ pub mod output;
 pub mod rest;
 pub mod secret;
 pub mod serve;
+pub mod skill;
 mod template;
 pub mod upstream;

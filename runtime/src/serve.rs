@@ -18,7 +18,7 @@ use crate::invoke::CapabilityContext;
 use crate::mcp::{self, AllowedHosts};
 use crate::secret::{BindError, BindValues};
 use crate::upstream::{self, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
-use crate::{control, metrics, rest};
+use crate::{control, metrics, rest, skill};
 
 /// The address adapters bind to when neither the spec nor `--address` names one.
 pub const DEFAULT_ADDRESS: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -124,6 +124,8 @@ pub enum AdapterKind {
     Mcp,
     /// A control adapter: health, status and metrics.
     Control,
+    /// A skill adapter: a catalog of agent skills under `/skills`.
+    Skill,
 }
 
 impl fmt::Display for AdapterKind {
@@ -132,6 +134,7 @@ impl fmt::Display for AdapterKind {
             Self::Rest => "rest",
             Self::Mcp => "mcp",
             Self::Control => "control",
+            Self::Skill => "skill",
         })
     }
 }
@@ -153,6 +156,7 @@ impl Listener {
         match self.kind {
             AdapterKind::Rest | AdapterKind::Control => format!("http://{}", self.address),
             AdapterKind::Mcp => format!("http://{}/mcp", self.address),
+            AdapterKind::Skill => format!("http://{}", self.address),
         }
     }
 }
@@ -413,6 +417,23 @@ pub async fn start_with_stdio(
             let pending = PendingRouter::Control(adapter, Arc::clone(&context));
             routers.push((listener, pending));
         }
+        for adapter in capability.skill {
+            let (listener, address) = bind(
+                AdapterKind::Skill,
+                adapter.namespace,
+                adapter.address,
+                adapter.port,
+                options,
+            )
+            .await?;
+            let router = skill::router(adapter, Arc::clone(&context));
+            listeners.push(Listener {
+                kind: AdapterKind::Skill,
+                namespace: adapter.namespace,
+                address,
+            });
+            routers.push((listener, PendingRouter::Built(router)));
+        }
     }
 
     let states = Arc::new(ListenerStates::new(listeners));
@@ -484,7 +505,8 @@ fn check_options(
             let rest = capability.rest.iter().map(|adapter| adapter.namespace);
             let mcp = capability.mcp.iter().map(|adapter| adapter.namespace);
             let control = capability.control.iter().map(|adapter| adapter.namespace);
-            rest.chain(mcp).chain(control)
+            let skill = capability.skill.iter().map(|adapter| adapter.namespace);
+            rest.chain(mcp).chain(control).chain(skill)
         })
         .collect();
     for namespace in options.ports.keys() {
@@ -698,6 +720,23 @@ pub fn list(capabilities: &[&Capability], out: &mut impl Write) -> io::Result<()
                 if enabled {
                     writeln!(out, "    {paths}")?;
                 }
+            }
+        }
+        for adapter in capability.skill {
+            let address = spec_address(adapter.address, adapter.port);
+            writeln!(
+                out,
+                "  skill {} on http://{address}/skills",
+                adapter.namespace
+            )?;
+            for skill in adapter.skills {
+                writeln!(
+                    out,
+                    "    skill {} ({} tools, {} files)",
+                    skill.name,
+                    skill.tools.len(),
+                    skill.files.len()
+                )?;
             }
         }
     }
