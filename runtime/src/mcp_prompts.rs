@@ -156,8 +156,8 @@ mod tests {
     #[test]
     fn absent_optional_renders_empty() {
         let binds = BindValues::from_values(Vec::new());
-        let given = arguments(json!({"who": "Ada", "tone": null}));
-        let result = get(PROMPTS, &binds, "test", "greet", Some(&given)).expect("renders");
+        let supplied = arguments(json!({"who": "Ada", "tone": null}));
+        let result = get(PROMPTS, &binds, "test", "greet", Some(&supplied)).expect("renders");
         let text = &result.messages[0].content.as_text().expect("text").text;
         assert_eq!(text, "Greet Ada ()");
     }
@@ -165,8 +165,8 @@ mod tests {
     #[test]
     fn non_string_argument_is_rejected() {
         let binds = BindValues::from_values(Vec::new());
-        let given = arguments(json!({"who": 7}));
-        let error = get(PROMPTS, &binds, "test", "greet", Some(&given)).expect_err("rejected");
+        let supplied = arguments(json!({"who": 7}));
+        let error = get(PROMPTS, &binds, "test", "greet", Some(&supplied)).expect_err("rejected");
         assert!(error.message.contains("`who`"), "{}", error.message);
         assert!(
             error.message.contains("expected string"),

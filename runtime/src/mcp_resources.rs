@@ -2,7 +2,7 @@
 //! `resources/read`.
 //!
 //! A resource whose URI has `{param}` placeholders and a dynamic source is a resource
-//! template. Every other resource is listed with its URI as it stands. A read first looks
+//! template. Every other resource is listed with its URI unchanged. A read first looks
 //! for a resource with exactly the requested URI, then for the first template, in
 //! declaration order, that the URI matches.
 

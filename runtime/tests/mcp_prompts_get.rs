@@ -71,8 +71,8 @@ async fn list_describes_prompts() {
 #[tokio::test]
 async fn get_renders_messages() {
     let client = connect(&MCP_ADAPTER).await;
-    let given = json!({"participant_name": "Ada", "product_name": "Engine", "extra": "x"});
-    let result = get(&client, "participant-outreach", given)
+    let supplied = json!({"participant_name": "Ada", "product_name": "Engine", "extra": "x"});
+    let result = get(&client, "participant-outreach", supplied)
         .await
         .expect("prompts/get");
     assert_eq!(

@@ -261,8 +261,8 @@ pub static MCP_ADAPTER: McpAdapter = McpAdapter {
 
 /// Starts the fake users API on loopback and returns its base URI.
 ///
-/// `GET /users/missing` is a JSON `404`; any other id is a user whose name is `Ada` and
-/// whose `id` is the requested one, plus a field that outputs leave out.
+/// `GET /users/missing` is a JSON `404`. Any other id returns a user named `Ada` with the
+/// requested `id` and an `internal` field, which outputs leave out.
 pub async fn start_upstream() -> String {
     async fn user(Path(id): Path<String>) -> axum::response::Response {
         if id == "missing" {
