@@ -26,6 +26,135 @@ pub struct Capability {
     pub rest: Vec<RestAdapter>,
     /// The MCP adapters.
     pub mcp: Vec<McpAdapter>,
+    /// The skill adapters.
+    pub skill: Vec<SkillAdapter>,
+    /// The control adapters.
+    pub control: Vec<ControlAdapter>,
+    /// Files read besides the spec, which a rebuild must watch.
+    pub files_read: Vec<std::path::PathBuf>,
+}
+
+/// A skill adapter.
+#[derive(Debug)]
+pub struct SkillAdapter {
+    /// The expose namespace.
+    pub namespace: String,
+    /// The bind address.
+    pub address: Option<String>,
+    /// The port.
+    pub port: u16,
+    /// The description.
+    pub description: Option<String>,
+    /// How callers must authenticate.
+    pub auth: Option<CallerAuth>,
+    /// The skills.
+    pub skills: Vec<Skill>,
+}
+
+/// A skill.
+#[derive(Debug)]
+pub struct Skill {
+    /// The name.
+    pub name: String,
+    /// The description.
+    pub description: Option<String>,
+    /// `allowed-tools`.
+    pub allowed_tools: Option<String>,
+    /// `argument-hint`.
+    pub argument_hint: Option<String>,
+    /// The tools.
+    pub tools: Vec<SkillTool>,
+    /// The embedded files, by `/`-separated relative path.
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+/// A tool of a skill.
+#[derive(Debug)]
+pub struct SkillTool {
+    /// The name.
+    pub name: String,
+    /// The description.
+    pub description: Option<String>,
+    /// What the tool points at.
+    pub source: SkillToolSource,
+}
+
+/// What a skill tool points at.
+#[derive(Debug)]
+pub enum SkillToolSource {
+    /// An exposed operation or tool: adapter namespace and name.
+    Action(String, String),
+    /// An instruction file of the skill.
+    Instruction(String),
+}
+
+/// A control adapter.
+#[derive(Debug)]
+pub struct ControlAdapter {
+    /// The expose namespace.
+    pub namespace: String,
+    /// The bind address.
+    pub address: Option<String>,
+    /// The port.
+    pub port: u16,
+    /// How callers must authenticate.
+    pub auth: Option<CallerAuth>,
+    /// Whether the health endpoints are served.
+    pub health: bool,
+    /// Whether the status endpoint is served.
+    pub info: bool,
+    /// Whether the metrics endpoint is served.
+    pub metrics: bool,
+}
+
+/// An MCP resource.
+#[derive(Debug)]
+pub struct McpResource {
+    /// The name.
+    pub name: String,
+    /// The title.
+    pub title: Option<String>,
+    /// The description.
+    pub description: Option<String>,
+    /// The URI, with `{param}` placeholders for a template.
+    pub uri: String,
+    /// The MIME type.
+    pub mime_type: Option<String>,
+    /// Where the contents come from.
+    pub source: ResourceSource,
+}
+
+/// Where an MCP resource's contents come from.
+#[derive(Debug)]
+pub enum ResourceSource {
+    /// A file embedded at build time.
+    Static(Vec<u8>),
+    /// A call or steps, with the URI's placeholders as inputs.
+    Dynamic {
+        /// The inputs.
+        inputs: Vec<Input>,
+        /// The call.
+        call: Option<Call>,
+        /// The steps.
+        steps: Option<Orchestration>,
+        /// The output.
+        output: Output,
+    },
+}
+
+/// An MCP prompt.
+#[derive(Debug)]
+pub struct McpPrompt {
+    /// The name.
+    pub name: String,
+    /// The title.
+    pub title: Option<String>,
+    /// The description.
+    pub description: Option<String>,
+    /// The arguments: name, description, required.
+    pub arguments: Vec<(String, Option<String>, bool)>,
+    /// The messages: `true` for the user's, and the template over the arguments.
+    pub messages: Vec<(bool, Vec<TemplatePart>)>,
 }
 
 /// A bind variable.
@@ -559,8 +688,14 @@ pub struct McpAdapter {
     pub description: Option<String>,
     /// The tools.
     pub tools: Vec<Tool>,
+    /// Whether it is served on stdin and stdout.
+    pub stdio: bool,
     /// How callers must authenticate.
     pub auth: Option<CallerAuth>,
+    /// The resources.
+    pub resources: Vec<McpResource>,
+    /// The prompts.
+    pub prompts: Vec<McpPrompt>,
 }
 
 /// An MCP tool.

@@ -20,6 +20,7 @@ pub mod emit;
 pub mod ident;
 pub mod ir;
 pub mod model;
+pub mod openapi;
 pub mod parse;
 pub mod resolve;
 pub mod yaml;
@@ -108,6 +109,9 @@ pub fn generate_specs(specs: &[(PathBuf, String)], all_or_nothing: bool) -> Gene
         let Some(capability) = compiled.capability else {
             continue;
         };
+        generated
+            .inputs
+            .extend(capability.files_read.iter().cloned());
         if let Some(other) = modules.insert(capability.module.clone(), capability.spec_file.clone())
         {
             generated.diagnostics.push(Diagnostic {
@@ -211,7 +215,7 @@ fn compile_text(
         return None;
     }
 
-    resolve::resolve(&spec, name, &path.display().to_string(), diagnostics)
+    resolve::resolve(&spec, name, path, diagnostics)
 }
 
 /// Reads the consumed API that an `import` entry names from its shared file.

@@ -191,6 +191,84 @@ pub enum Expose {
     Rest(RestExpose),
     /// `type: mcp`.
     Mcp(McpExpose),
+    /// `type: skill`.
+    Skill(SkillExpose),
+    /// `type: control`.
+    Control(ControlExpose),
+}
+
+/// A skill adapter: a catalog of agent skills.
+#[derive(Debug, Clone)]
+pub struct SkillExpose {
+    /// Where the entry starts.
+    pub pos: Pos,
+    /// `namespace`.
+    pub namespace: Text,
+    /// `address`.
+    pub address: Option<Text>,
+    /// `port`.
+    pub port: Option<(Pos, i64)>,
+    /// `description`.
+    pub description: Option<Text>,
+    /// `authentication`.
+    pub authentication: Option<Authentication>,
+    /// `skills`.
+    pub skills: Vec<Skill>,
+}
+
+/// A skill of a skill adapter.
+#[derive(Debug, Clone)]
+pub struct Skill {
+    /// Where the entry starts.
+    pub pos: Pos,
+    /// `name`.
+    pub name: Text,
+    /// `description`.
+    pub description: Option<Text>,
+    /// `location`: a `file://` folder whose files belong to the skill.
+    pub location: Option<Text>,
+    /// `allowed-tools`.
+    pub allowed_tools: Option<Text>,
+    /// `argument-hint`.
+    pub argument_hint: Option<Text>,
+    /// `tools`.
+    pub tools: Vec<SkillTool>,
+}
+
+/// A tool of a skill.
+#[derive(Debug, Clone)]
+pub struct SkillTool {
+    /// Where the entry starts.
+    pub pos: Pos,
+    /// `name`.
+    pub name: Text,
+    /// `description`.
+    pub description: Option<Text>,
+    /// `from`: the adapter namespace and the operation or tool it points at.
+    pub from: Option<(Text, Text)>,
+    /// `instruction`: a file of the skill's folder.
+    pub instruction: Option<Text>,
+}
+
+/// A control adapter: health, metrics and status endpoints.
+#[derive(Debug, Clone)]
+pub struct ControlExpose {
+    /// Where the entry starts.
+    pub pos: Pos,
+    /// `namespace`.
+    pub namespace: Option<Text>,
+    /// `address`.
+    pub address: Option<Text>,
+    /// `port`.
+    pub port: Option<(Pos, i64)>,
+    /// `authentication`.
+    pub authentication: Option<Authentication>,
+    /// `management.health`.
+    pub health: Option<bool>,
+    /// `management.info`.
+    pub info: Option<bool>,
+    /// `management.metrics`.
+    pub metrics: Option<bool>,
 }
 
 /// A REST adapter.
@@ -325,6 +403,38 @@ pub struct Forward {
     pub trusted_headers: Vec<Text>,
 }
 
+/// An MCP resource: a static file or the result of a call.
+#[derive(Debug, Clone)]
+pub struct McpResource {
+    /// The call, steps, outputs, name, label and description.
+    pub operation: ExposedOperation,
+    /// `uri`, with `{param}` placeholders for a resource template.
+    pub uri: Option<Text>,
+    /// `mimeType`.
+    pub mime_type: Option<Text>,
+    /// `location`: a `file://` file whose contents are the resource.
+    pub location: Option<Text>,
+}
+
+/// An MCP prompt.
+#[derive(Debug, Clone)]
+pub struct McpPrompt {
+    /// Where the entry starts.
+    pub pos: Pos,
+    /// `name`.
+    pub name: Text,
+    /// `label`.
+    pub label: Option<Text>,
+    /// `description`.
+    pub description: Option<Text>,
+    /// `arguments`: name, description and whether it is required.
+    pub arguments: Vec<(Text, Option<Text>, Option<bool>)>,
+    /// `template`: role and content of each message.
+    pub messages: Vec<(Text, Text)>,
+    /// `location`: a `file://` file holding the template text.
+    pub location: Option<Text>,
+}
+
 /// MCP tool `hints`.
 #[derive(Debug, Default, Clone)]
 pub struct Hints {
@@ -357,4 +467,8 @@ pub struct McpExpose {
     pub tools: Vec<ExposedOperation>,
     /// `authentication`: how callers must authenticate.
     pub authentication: Option<Authentication>,
+    /// `resources`.
+    pub resources: Vec<McpResource>,
+    /// `prompts`.
+    pub prompts: Vec<McpPrompt>,
 }

@@ -606,6 +606,15 @@ impl Reader<'_> {
                 Expose::Rest(self.rest(node.pos, &mut fields)?)
             }
             "mcp" => Expose::Mcp(self.mcp(node.pos, &mut fields)?),
+            "skill" => Expose::Skill(self.skill_adapter(node.pos, &mut fields)?),
+            // The catalog's name for the skill adapter.
+            "agent-skill" => {
+                self.diagnostics
+                    .warning(kind.pos, "exposes type `agent-skill` is read as `skill`")
+                    .hint("write `type: skill`");
+                Expose::Skill(self.skill_adapter(node.pos, &mut fields)?)
+            }
+            "control" => Expose::Control(self.control_adapter(node.pos, &mut fields)),
             other => {
                 self.diagnostics
                     .error(
@@ -673,7 +682,8 @@ impl Reader<'_> {
             Some(auth) => self.authentication(auth),
             None => None,
         };
-        self.unsupported(fields, &["resources", "prompts"]);
+        let resources = self.list(fields, "resources", Self::mcp_resource);
+        let prompts = self.list(fields, "prompts", Self::mcp_prompt);
         fields.ignore(&["label", "name"]);
         Some(McpExpose {
             pos,
@@ -684,28 +694,37 @@ impl Reader<'_> {
             description,
             tools,
             authentication,
+            resources,
+            prompts,
         })
     }
 
     fn exposed_operation(&mut self, node: &Node) -> Option<ExposedOperation> {
         let mut fields = self.fields(node, "an exposed operation")?;
-        let name = self.text(&mut fields, "name");
-        let method = self.text(&mut fields, "method");
-        let label = self.text(&mut fields, "label");
-        let description = self.text(&mut fields, "description");
-        let call = self.text(&mut fields, "call");
-        let with = self.with(&mut fields);
-        let input_parameters = self.list(&mut fields, "inputParameters", Self::parameter);
-        let output_parameters = self.list(&mut fields, "outputParameters", Self::output_parameter);
-        let hints = self.hints(&mut fields);
-        let steps = self.list(&mut fields, "steps", Self::step);
-        let mappings = self.list(&mut fields, "mappings", Self::mapping);
-        let reference = self.text(&mut fields, "ref");
-        let semantics = self.semantics(&mut fields);
-        fields.ignore(&["title"]);
+        let operation = self.operation_fields(node.pos, &mut fields);
         self.finish(fields);
-        Some(ExposedOperation {
-            pos: node.pos,
+        Some(operation)
+    }
+
+    /// Reads the fields an exposed operation, tool, resource or aggregate function
+    /// has in common.
+    fn operation_fields(&mut self, pos: Pos, fields: &mut Fields<'_>) -> ExposedOperation {
+        let name = self.text(fields, "name");
+        let method = self.text(fields, "method");
+        let label = self.text(fields, "label");
+        let description = self.text(fields, "description");
+        let call = self.text(fields, "call");
+        let with = self.with(fields);
+        let input_parameters = self.list(fields, "inputParameters", Self::parameter);
+        let output_parameters = self.list(fields, "outputParameters", Self::output_parameter);
+        let hints = self.hints(fields);
+        let steps = self.list(fields, "steps", Self::step);
+        let mappings = self.list(fields, "mappings", Self::mapping);
+        let reference = self.text(fields, "ref");
+        let semantics = self.semantics(fields);
+        fields.ignore(&["title"]);
+        ExposedOperation {
+            pos,
             name,
             method,
             label,
@@ -719,7 +738,164 @@ impl Reader<'_> {
             mappings,
             reference,
             semantics,
+        }
+    }
+
+    fn mcp_resource(&mut self, node: &Node) -> Option<McpResource> {
+        let mut fields = self.fields(node, "an MCP resource")?;
+        let uri = self.text(&mut fields, "uri");
+        let mime_type = self.text(&mut fields, "mimeType");
+        let location = self.text(&mut fields, "location");
+        let operation = self.operation_fields(node.pos, &mut fields);
+        self.finish(fields);
+        Some(McpResource {
+            operation,
+            uri,
+            mime_type,
+            location,
         })
+    }
+
+    fn mcp_prompt(&mut self, node: &Node) -> Option<McpPrompt> {
+        let mut fields = self.fields(node, "an MCP prompt")?;
+        let name = self.required_text(&mut fields, node.pos, "name");
+        let label = self.text(&mut fields, "label");
+        let description = self.text(&mut fields, "description");
+        let location = self.text(&mut fields, "location");
+        let arguments = self.list(&mut fields, "arguments", Self::prompt_argument);
+        let messages = self.list(&mut fields, "template", Self::prompt_message);
+        self.finish(fields);
+        Some(McpPrompt {
+            pos: node.pos,
+            name: name?,
+            label,
+            description,
+            arguments,
+            messages,
+            location,
+        })
+    }
+
+    fn prompt_argument(&mut self, node: &Node) -> Option<(Text, Option<Text>, Option<bool>)> {
+        let mut fields = self.fields(node, "a prompt argument")?;
+        let name = self.required_text(&mut fields, node.pos, "name");
+        let description = self.text(&mut fields, "description");
+        let required = self.flag(&mut fields, "required");
+        fields.ignore(&["type"]);
+        self.finish(fields);
+        Some((name?, description, required))
+    }
+
+    fn prompt_message(&mut self, node: &Node) -> Option<(Text, Text)> {
+        let mut fields = self.fields(node, "a prompt message")?;
+        let role = self.required_text(&mut fields, node.pos, "role");
+        let content = self.required_text(&mut fields, node.pos, "content");
+        self.finish(fields);
+        Some((role?, content?))
+    }
+
+    fn skill_adapter(&mut self, pos: Pos, fields: &mut Fields<'_>) -> Option<SkillExpose> {
+        let namespace = self.required_text(fields, pos, "namespace");
+        let address = self.text(fields, "address");
+        let port = self.integer(fields, "port");
+        let description = self.text(fields, "description");
+        let authentication = match fields.get("authentication") {
+            Some(auth) => self.authentication(auth),
+            None => None,
+        };
+        let skills = self.list(fields, "skills", Self::skill);
+        fields.ignore(&["label", "name"]);
+        Some(SkillExpose {
+            pos,
+            namespace: namespace?,
+            address,
+            port,
+            description,
+            authentication,
+            skills,
+        })
+    }
+
+    fn skill(&mut self, node: &Node) -> Option<Skill> {
+        let mut fields = self.fields(node, "a skill")?;
+        let name = self.required_text(&mut fields, node.pos, "name");
+        let description = self.text(&mut fields, "description");
+        let location = self.text(&mut fields, "location");
+        let allowed_tools = self.text(&mut fields, "allowed-tools");
+        let argument_hint = self.text(&mut fields, "argument-hint");
+        let tools = self.list(&mut fields, "tools", Self::skill_tool);
+        fields.ignore(&["label"]);
+        self.finish(fields);
+        Some(Skill {
+            pos: node.pos,
+            name: name?,
+            description,
+            location,
+            allowed_tools,
+            argument_hint,
+            tools,
+        })
+    }
+
+    fn skill_tool(&mut self, node: &Node) -> Option<SkillTool> {
+        let mut fields = self.fields(node, "a skill tool")?;
+        let name = self.required_text(&mut fields, node.pos, "name");
+        let description = self.text(&mut fields, "description");
+        let instruction = self.text(&mut fields, "instruction");
+        let from = match fields.get("from") {
+            Some(from) => self.skill_source(from),
+            None => None,
+        };
+        fields.ignore(&["label"]);
+        self.unsupported(&mut fields, &["steps", "call"]);
+        self.finish(fields);
+        Some(SkillTool {
+            pos: node.pos,
+            name: name?,
+            description,
+            from,
+            instruction,
+        })
+    }
+
+    fn skill_source(&mut self, node: &Node) -> Option<(Text, Text)> {
+        let mut fields = self.fields(node, "`from`")?;
+        let namespace = self.required_text(&mut fields, node.pos, "sourceNamespace");
+        let action = self.required_text(&mut fields, node.pos, "action");
+        self.finish(fields);
+        Some((namespace?, action?))
+    }
+
+    fn control_adapter(&mut self, pos: Pos, fields: &mut Fields<'_>) -> ControlExpose {
+        let namespace = self.text(fields, "namespace");
+        let address = self.text(fields, "address");
+        let port = self.integer(fields, "port");
+        let authentication = match fields.get("authentication") {
+            Some(auth) => self.authentication(auth),
+            None => None,
+        };
+        let (mut health, mut info, mut metrics) = (None, None, None);
+        if let Some(node) = fields.get("management")
+            && let Some(mut management) = self.fields(node, "`management`")
+        {
+            health = self.flag(&mut management, "health");
+            info = self.flag(&mut management, "info");
+            metrics = self.flag(&mut management, "metrics");
+            self.finish(management);
+        }
+        // Traces stay in the process log; `observability` settings change nothing here.
+        fields.ignore(&["observability", "label", "description"]);
+        self.unsupported(fields, &["scripting"]);
+        ControlExpose {
+            pos,
+            namespace,
+            address,
+            port,
+            authentication,
+            health,
+            info,
+            metrics,
+        }
     }
 
     fn step(&mut self, node: &Node) -> Option<Step> {

@@ -263,7 +263,7 @@ impl Resolver<'_> {
     }
 
     /// Resolves what an operation does: one call, steps, or nothing (a mock).
-    fn action(
+    pub(super) fn action(
         &mut self,
         operation: &model::ExposedOperation,
         site: &CallSite<'_>,
@@ -297,7 +297,7 @@ impl Resolver<'_> {
                     .hint("bind the consumed parameter with `with` instead");
                 continue;
             }
-            let location = match &parameter.location {
+            let mut location = match &parameter.location {
                 Some(text) => match self.location(text, &name) {
                     Some(location) => location,
                     None => continue,
@@ -305,16 +305,16 @@ impl Resolver<'_> {
                 None if route_params.contains(&name) => Location::Path,
                 None => Location::Query,
             };
+            // A caller cannot send a path value the route has no place for, so the
+            // input is read from the query string instead.
             if kind.is_rest && location == Location::Path && !route_params.contains(&name) {
                 self.diagnostics
-                    .error(
+                    .warning(
                         parameter.pos,
-                        format!("path input `{name}` is not a placeholder of the route"),
+                        format!("path input `{name}` is not a placeholder of the route; it is read from the query string"),
                     )
-                    .hint(format!(
-                        "add `{{{name}}}` to the resource path or change `in`"
-                    ));
-                continue;
+                    .hint(format!("add `{{{name}}}` to the resource path, or write `in: query`"));
+                location = Location::Query;
             }
             let input = Input {
                 json_type: self.json_type(parameter.json_type.as_ref()),
@@ -340,24 +340,28 @@ impl Resolver<'_> {
         apis: &[Api],
     ) -> Option<McpAdapter> {
         let namespace = adapter.namespace.value.as_str();
-        if let Some(transport) = &adapter.transport
-            && transport.value != "http"
-        {
-            self.diagnostics
-                .error(
-                    transport.pos,
-                    format!("MCP transport `{}` is not yet supported", transport.value),
-                )
-                .hint("use `transport: http` (Streamable HTTP)");
-            return None;
-        }
-        if adapter.port.is_none() && adapter.transport.is_none() {
-            self.diagnostics
-                .error(adapter.pos, format!("MCP adapter `{namespace}` has no `port`"))
-                .hint("add `port:` to serve Streamable HTTP; the stdio transport is not yet supported");
-            return None;
-        }
-        let port = self.port(adapter.port, adapter.pos, namespace);
+        let stdio = match adapter.transport.as_ref().map(|t| (t, t.value.as_str())) {
+            // Without a port there is nothing to listen on, so the adapter talks stdio.
+            None if adapter.port.is_none() => {
+                self.diagnostics
+                    .warning(adapter.pos, format!("MCP adapter `{namespace}` has no `port`, so it is served on stdin and stdout"))
+                    .hint("add `transport: stdio` to say so, or `port:` to serve Streamable HTTP");
+                true
+            }
+            None | Some((_, "http")) => false,
+            Some((_, "stdio")) => true,
+            Some((transport, other)) => {
+                self.diagnostics
+                    .error(transport.pos, format!("unknown MCP transport `{other}`"))
+                    .hint("use `http` (Streamable HTTP) or `stdio`");
+                return None;
+            }
+        };
+        // A stdio adapter listens on no port unless `serve --stdio` moves another one.
+        let port = match (stdio, adapter.port) {
+            (true, None) => Some(0),
+            _ => self.port(adapter.port, adapter.pos, namespace),
+        };
         let auth = self.caller_auth(adapter.authentication.as_ref(), namespace);
         let kind = AdapterKind {
             is_rest: false,
@@ -373,14 +377,26 @@ impl Resolver<'_> {
                 tools.push(tool);
             }
         }
+        let mut resources = Vec::new();
+        for resource in &adapter.resources {
+            resources.extend(self.mcp_resource(resource, kind, apis));
+        }
+        let prompts = adapter
+            .prompts
+            .iter()
+            .filter_map(|prompt| self.mcp_prompt(prompt))
+            .collect();
         Some(McpAdapter {
             namespace: namespace.to_string(),
             rust_name: ident::upper_snake_case(namespace),
             address: adapter.address.as_ref().map(|t| t.value.clone()),
             port: port?,
+            stdio,
             description: adapter.description.as_ref().map(|t| t.value.clone()),
             tools,
             auth: auth?,
+            resources,
+            prompts,
         })
     }
 

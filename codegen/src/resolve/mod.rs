@@ -11,6 +11,7 @@ use crate::ir::*;
 use crate::model::{self, Spec, Text};
 use crate::yaml::{self, Node, Pos};
 
+mod adapters;
 mod body;
 mod call;
 mod consumes;
@@ -29,7 +30,7 @@ use text::*;
 pub fn resolve(
     spec: &Spec,
     name: &str,
-    spec_file: &str,
+    spec_file: &std::path::Path,
     diagnostics: &mut Diagnostics,
 ) -> Option<Capability> {
     let mut resolver = Resolver {
@@ -37,12 +38,18 @@ pub fn resolve(
         bind_keys: Vec::new(),
         binds: Vec::new(),
         functions: Vec::new(),
+        folder: spec_file
+            .parent()
+            .unwrap_or(std::path::Path::new("."))
+            .to_path_buf(),
+        files_read: Vec::new(),
     };
     resolver.bind_keys(spec);
     resolver.functions(spec);
     let apis = resolver.apis(spec);
     let mut rest = Vec::new();
     let mut mcp = Vec::new();
+    let mut control = Vec::new();
     let mut adapter_names = BTreeSet::new();
     for expose in &spec.exposes {
         match expose {
@@ -54,6 +61,19 @@ pub fn resolve(
                 resolver.unique_namespace(&mut adapter_names, &adapter.namespace);
                 mcp.extend(resolver.mcp_adapter(adapter, &apis));
             }
+            model::Expose::Skill(adapter) => {
+                resolver.unique_namespace(&mut adapter_names, &adapter.namespace);
+            }
+            model::Expose::Control(adapter) => {
+                control.extend(resolver.control_adapter(adapter));
+            }
+        }
+    }
+    // Skill tools point at operations and tools, so they resolve once those have.
+    let mut skill = Vec::new();
+    for expose in &spec.exposes {
+        if let model::Expose::Skill(adapter) = expose {
+            skill.extend(resolver.skill_adapter(adapter, &rest, &mcp));
         }
     }
     if spec.exposes.is_empty() {
@@ -72,13 +92,16 @@ pub fn resolve(
     Some(Capability {
         name: name.to_string(),
         module: ident::snake_case(name),
-        spec_file: spec_file.to_string(),
+        spec_file: spec_file.display().to_string(),
         label: spec.label.as_ref().map(|t| t.value.clone()),
         description: spec.description.as_ref().map(|t| t.value.clone()),
         binds: resolver.binds,
         apis,
         rest,
         mcp,
+        skill,
+        control,
+        files_read: resolver.files_read,
     })
 }
 
@@ -100,6 +123,10 @@ struct Resolver<'d> {
     binds: Vec<BindVariable>,
     /// Aggregate functions by `NAMESPACE.NAME`, for `ref`.
     functions: Vec<(String, model::ExposedOperation)>,
+    /// The spec's folder, which relative `file://` locations start from.
+    folder: std::path::PathBuf,
+    /// Files read besides the spec.
+    files_read: Vec<std::path::PathBuf>,
 }
 
 /// The facts about the calling operation that can narrow an ambiguous `call`.

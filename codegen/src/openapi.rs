@@ -1,0 +1,168 @@
+//! OpenAPI 3.1 documents for REST adapters, built from the IR at build time.
+//!
+//! The document describes what the adapter serves: each route and method, its
+//! parameters with their JSON types, its request body, its responses (the upstream's
+//! status passes through, and the adapter's own errors have one JSON shape) and its
+//! security scheme.
+
+use serde_json::{Map, Value, json};
+
+use crate::ir::*;
+
+/// Returns the OpenAPI document of a REST adapter as pretty-printed JSON.
+pub fn document(capability: &Capability, adapter: &RestAdapter) -> String {
+    let mut paths = Map::new();
+    for operation in &adapter.operations {
+        let item = paths
+            .entry(operation.route.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(item) = item {
+            item.insert(
+                operation.method.as_str().to_ascii_lowercase(),
+                operation_object(operation),
+            );
+        }
+    }
+
+    let title = capability
+        .label
+        .clone()
+        .unwrap_or_else(|| capability.name.clone());
+    let mut info = json!({ "title": title, "version": "1.0.0" });
+    if let Some(description) = adapter
+        .description
+        .as_ref()
+        .or(capability.description.as_ref())
+    {
+        info["description"] = json!(description);
+    }
+    let mut document = json!({
+        "openapi": "3.1.0",
+        "info": info,
+        "paths": paths,
+        "components": { "schemas": { "Error": error_schema() } },
+    });
+    if let Some((name, scheme)) = adapter.auth.as_ref().map(security_scheme) {
+        document["components"]["securitySchemes"] = json!({ name: scheme });
+        document["security"] = json!([{ name: [] }]);
+    }
+    serde_json::to_string_pretty(&document).expect("a JSON value always serialises")
+}
+
+fn operation_object(operation: &RestOperation) -> Value {
+    let mut parameters = Vec::new();
+    let mut body_fields = Map::new();
+    let mut required_fields = Vec::new();
+    let mut whole_body = None;
+    for input in &operation.inputs {
+        match input.location {
+            Location::Path | Location::Query | Location::Header | Location::Cookie => {
+                let location = match input.location {
+                    Location::Path => "path",
+                    Location::Query => "query",
+                    Location::Header => "header",
+                    _ => "cookie",
+                };
+                let mut parameter = json!({
+                    "name": input.name,
+                    "in": location,
+                    "required": input.required || input.location == Location::Path,
+                    "schema": schema(input.json_type),
+                });
+                if let Some(description) = &input.description {
+                    parameter["description"] = json!(description);
+                }
+                parameters.push(parameter);
+            }
+            Location::Body => whole_body = Some(input),
+            Location::BodyField => {
+                body_fields.insert(input.name.clone(), schema(input.json_type));
+                if input.required {
+                    required_fields.push(input.name.clone());
+                }
+            }
+            Location::TemplateOnly => {}
+        }
+    }
+
+    let mut object = json!({
+        "operationId": format!("{}-{}", operation.method.as_str().to_ascii_lowercase(), operation.name),
+        "responses": responses(),
+    });
+    if let Some(description) = &operation.description {
+        object["summary"] = json!(description);
+    }
+    if !parameters.is_empty() {
+        object["parameters"] = json!(parameters);
+    }
+    if let Some(input) = whole_body {
+        object["requestBody"] = json!({
+            "required": input.required,
+            "content": { "application/json": { "schema": schema(input.json_type) } },
+        });
+    } else if !body_fields.is_empty() {
+        let mut body_schema = json!({ "type": "object", "properties": body_fields });
+        if !required_fields.is_empty() {
+            body_schema["required"] = json!(required_fields);
+        }
+        object["requestBody"] = json!({
+            "required": !required_fields.is_empty(),
+            "content": { "application/json": { "schema": body_schema } },
+        });
+    }
+    object
+}
+
+fn responses() -> Value {
+    let error = json!({
+        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
+    });
+    json!({
+        "2XX": { "description": "The upstream's answer, shaped by the operation's outputs." },
+        "400": { "description": "An input is missing or invalid.", "content": error["content"] },
+        "502": { "description": "The upstream could not be reached or answered unusably.", "content": error["content"] },
+        "504": { "description": "The upstream did not answer in time.", "content": error["content"] },
+        "default": { "description": "The upstream's error status and body, passed through." },
+    })
+}
+
+fn error_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": { "type": "string" },
+                    "message": { "type": "string" },
+                },
+            },
+        },
+    })
+}
+
+fn schema(json_type: JsonType) -> Value {
+    let name = match json_type {
+        JsonType::String => "string",
+        JsonType::Number => "number",
+        JsonType::Integer => "integer",
+        JsonType::Boolean => "boolean",
+        JsonType::Object => "object",
+        JsonType::Array => "array",
+    };
+    json!({ "type": name })
+}
+
+fn security_scheme(auth: &CallerAuth) -> (&'static str, Value) {
+    match auth {
+        CallerAuth::Bearer(_) => ("bearer", json!({ "type": "http", "scheme": "bearer" })),
+        CallerAuth::ApiKey { name, in_query, .. } => (
+            "apiKey",
+            json!({ "type": "apiKey", "name": name, "in": if *in_query { "query" } else { "header" } }),
+        ),
+        CallerAuth::Basic { .. } => ("basic", json!({ "type": "http", "scheme": "basic" })),
+        CallerAuth::Digest { .. } => ("digest", json!({ "type": "http", "scheme": "digest" })),
+    }
+}
