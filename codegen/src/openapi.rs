@@ -9,17 +9,20 @@ use serde_json::{Map, Value, json};
 
 use crate::ir::*;
 
-/// Returns the OpenAPI document of a REST adapter as pretty-printed JSON.
+/// Returns the OpenAPI document of a REST adapter as compact JSON.
 pub fn document(capability: &Capability, adapter: &RestAdapter) -> String {
     let mut paths = Map::new();
+    let mut ids = crate::ident::Scope::default();
     for operation in &adapter.operations {
+        // Operation names repeat across resources (two `get`s), and ids must not.
+        let id = ids.unique(operation.name.clone());
         let item = paths
             .entry(operation.route.clone())
             .or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(item) = item {
             item.insert(
                 operation.method.as_str().to_ascii_lowercase(),
-                operation_object(operation),
+                operation_object(operation, id),
             );
         }
     }
@@ -46,10 +49,10 @@ pub fn document(capability: &Capability, adapter: &RestAdapter) -> String {
         document["components"]["securitySchemes"] = json!({ name: scheme });
         document["security"] = json!([{ name: [] }]);
     }
-    serde_json::to_string_pretty(&document).expect("a JSON value always serialises")
+    document.to_string()
 }
 
-fn operation_object(operation: &RestOperation) -> Value {
+fn operation_object(operation: &RestOperation, id: String) -> Value {
     let mut parameters = Vec::new();
     let mut body_fields = Map::new();
     let mut required_fields = Vec::new();
@@ -86,7 +89,7 @@ fn operation_object(operation: &RestOperation) -> Value {
     }
 
     let mut object = json!({
-        "operationId": format!("{}-{}", operation.method.as_str().to_ascii_lowercase(), operation.name),
+        "operationId": id,
         "responses": responses(),
     });
     if let Some(description) = &operation.description {

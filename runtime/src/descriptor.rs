@@ -587,6 +587,8 @@ pub struct RestAdapter {
     pub operations: &'static [RestOperation],
     /// Resources that pass requests through to a consumed API.
     pub forwards: &'static [Forward],
+    /// The adapter's OpenAPI 3.1 document, as JSON text, generated at build time.
+    pub openapi: &'static str,
     /// The credential every caller must present; `None` serves callers unauthenticated.
     pub auth: Option<CallerAuth>,
 }

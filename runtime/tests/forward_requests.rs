@@ -106,6 +106,7 @@ const fn mock(route: &'static str, output: &'static OutputShape) -> RestOperatio
 }
 
 static REST_ADAPTER: RestAdapter = RestAdapter {
+    openapi: "{}",
     namespace: "forwarding-rest",
     address: None,
     port: 8080,

@@ -352,6 +352,7 @@ static REST_ADAPTER: RestAdapter = RestAdapter {
     port: 8080,
     description: None,
     forwards: &[],
+    openapi: "{}",
     auth: None,
     operations: &[
         orchestrated("/ships/{imo}/crew", &[IMO_INPUT], &SHIP_WITH_CREW),

@@ -151,6 +151,7 @@ const fn input(name: &'static str, location: ParamLocation) -> Input {
 
 static REST_ADAPTER: RestAdapter = RestAdapter {
     forwards: &[],
+    openapi: "{}",
     auth: None,
     namespace: "catalog-rest",
     address: None,

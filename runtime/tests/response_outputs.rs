@@ -310,6 +310,7 @@ const fn get(route: &'static str, call: Option<Call>, output: Output) -> RestOpe
 
 static REST_ADAPTER: RestAdapter = RestAdapter {
     forwards: &[],
+    openapi: "{}",
     auth: None,
     namespace: "catalog-rest",
     address: None,

@@ -517,6 +517,7 @@ fn rest_module(
     let port = Literal::u16_unsuffixed(adapter.port);
     let description = option_str(adapter.description.as_deref());
     let forwards = forwards(&adapter.forwards, api_modules);
+    let openapi = crate::openapi::document(capability, adapter);
     let auth = caller_auth(adapter.auth.as_ref());
     let operations = adapter.operations.iter().map(|op| {
         let route = &op.route;
@@ -561,6 +562,7 @@ fn rest_module(
                 description: #description,
                 operations: &[#(#operations),*],
                 forwards: #forwards,
+                openapi: #openapi,
                 auth: #auth,
             };
 

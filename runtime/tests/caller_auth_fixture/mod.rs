@@ -121,6 +121,7 @@ pub fn rest_adapter(auth: CallerAuth) -> &'static RestAdapter {
         description: None,
         operations: OPERATIONS,
         forwards: &[],
+        openapi: "{}",
         auth: Some(auth),
     }))
 }

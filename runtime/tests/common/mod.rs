@@ -228,6 +228,7 @@ const fn page_input(name: &'static str) -> Input {
 
 pub static REST_ADAPTER: RestAdapter = RestAdapter {
     forwards: &[],
+    openapi: "{}",
     auth: None,
     namespace: REST_NAMESPACE,
     address: None,

@@ -28,6 +28,7 @@ pub static REST_ADAPTER: RestAdapter = RestAdapter {
     description: None,
     operations: &[],
     forwards: &[],
+    openapi: "{}",
     auth: None,
 };
 
