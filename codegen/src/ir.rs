@@ -526,6 +526,8 @@ pub enum CallerAuth {
 /// A REST adapter.
 #[derive(Debug)]
 pub struct RestAdapter {
+    /// Where it is declared, for messages that involve other specs.
+    pub pos: crate::yaml::Pos,
     /// The expose namespace.
     pub namespace: String,
     /// The Rust name of its static.
@@ -547,6 +549,8 @@ pub struct RestAdapter {
 /// A REST operation.
 #[derive(Debug)]
 pub struct RestOperation {
+    /// Where it is declared, for messages that involve other specs.
+    pub pos: crate::yaml::Pos,
     /// The route.
     pub route: String,
     /// The method.
@@ -676,6 +680,8 @@ pub enum PathStep {
 /// An MCP adapter.
 #[derive(Debug)]
 pub struct McpAdapter {
+    /// Where it is declared, for messages that involve other specs.
+    pub pos: crate::yaml::Pos,
     /// The expose namespace.
     pub namespace: String,
     /// The Rust name of its static.
@@ -701,6 +707,8 @@ pub struct McpAdapter {
 /// An MCP tool.
 #[derive(Debug)]
 pub struct Tool {
+    /// Where it is declared, for messages that involve other specs.
+    pub pos: crate::yaml::Pos,
     /// The tool name.
     pub name: String,
     /// The title.

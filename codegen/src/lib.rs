@@ -15,6 +15,7 @@
 //! file, line and column. A build script calls [`generate`]; `naftiko-codegen check`
 //! runs the same stages and prints the diagnostics.
 
+pub mod clash;
 pub mod diagnostic;
 pub mod emit;
 pub mod ident;
@@ -127,6 +128,9 @@ pub fn generate_specs(specs: &[(PathBuf, String)], all_or_nothing: bool) -> Gene
             continue;
         }
         capabilities.push(capability);
+    }
+    if all_or_nothing {
+        generated.diagnostics.extend(clash::check(&capabilities));
     }
     if all_or_nothing && generated.has_errors() {
         return generated;

@@ -45,6 +45,7 @@ impl Resolver<'_> {
             }
         }
         Some(RestAdapter {
+            pos: adapter.pos,
             namespace: namespace.to_string(),
             rust_name: ident::upper_snake_case(namespace),
             address: adapter.address.as_ref().map(|t| t.value.clone()),
@@ -248,6 +249,7 @@ impl Resolver<'_> {
         let has_call = call.is_some() || steps.is_some();
         let output = self.output(operation, &inputs, kind, has_call)?;
         Some(RestOperation {
+            pos: operation.pos,
             route: single_braces(&resource.path.value),
             method,
             name: operation
@@ -387,6 +389,7 @@ impl Resolver<'_> {
             .filter_map(|prompt| self.mcp_prompt(prompt))
             .collect();
         Some(McpAdapter {
+            pos: adapter.pos,
             namespace: namespace.to_string(),
             rust_name: ident::upper_snake_case(namespace),
             address: adapter.address.as_ref().map(|t| t.value.clone()),
@@ -442,6 +445,7 @@ impl Resolver<'_> {
             open_world: tool.hints.open_world,
         };
         Some(Tool {
+            pos: name.pos,
             name: name.value.clone(),
             title: tool.label.as_ref().map(|t| t.value.clone()),
             description: tool.description.as_ref().map(|t| t.value.clone()),
