@@ -122,16 +122,7 @@ pub fn router_with_allowed_hosts(
     allowed_hosts: AllowedHosts,
 ) -> axum::Router {
     let binds = context.binds().clone();
-    let server = McpServer::new(adapter, context);
-    let config = StreamableHttpServerConfig::default()
-        .with_legacy_session_mode(false)
-        .with_json_response(true);
-    let config = allowed_hosts.apply(config);
-    let service = StreamableHttpService::new(
-        move || Ok(server.clone()),
-        Arc::new(NeverSessionManager::default()),
-        config,
-    );
+    let service = streamable_service(McpServer::new(adapter, context), allowed_hosts);
     let router = axum::Router::new()
         .route_service("/mcp", service.clone())
         .route_service("/", service);
@@ -139,6 +130,36 @@ pub fn router_with_allowed_hosts(
         Some(auth) => caller_auth::protect(router, adapter.namespace, auth, &binds),
         None => router,
     }
+}
+
+/// Builds the stateless Streamable HTTP service of `handler`, answering with plain JSON where
+/// no notification has to be streamed.
+pub(crate) fn streamable_service<H>(
+    handler: H,
+    allowed_hosts: AllowedHosts,
+) -> StreamableHttpService<H, NeverSessionManager>
+where
+    H: ServerHandler + Clone + Send + Sync + 'static,
+{
+    let config = StreamableHttpServerConfig::default()
+        .with_legacy_session_mode(false)
+        .with_json_response(true);
+    let config = allowed_hosts.apply(config);
+    StreamableHttpService::new(
+        move || Ok(handler.clone()),
+        Arc::new(NeverSessionManager::default()),
+        config,
+    )
+}
+
+/// Builds the `tools/list` result of `adapter`: every tool in declaration order, as its MCP
+/// server sends it.
+pub fn tools_list(adapter: &'static McpAdapter) -> ListToolsResult {
+    ListToolsResult::with_all_items(tool_definitions(adapter))
+}
+
+fn tool_definitions(adapter: &'static McpAdapter) -> Vec<Tool> {
+    adapter.tools.iter().map(tool_definition).collect()
 }
 
 /// A failure of an MCP adapter served on stdin and stdout.
@@ -217,7 +238,7 @@ where
 /// rmcp creates one handler per request, so everything lives behind one shared [`Arc`] that is
 /// built once per adapter.
 #[derive(Clone)]
-struct McpServer {
+pub(crate) struct McpServer {
     state: Arc<ServerState>,
 }
 
@@ -234,16 +255,12 @@ struct ServerState {
 }
 
 impl McpServer {
-    fn new(adapter: &'static McpAdapter, context: Arc<CapabilityContext>) -> Self {
+    pub(crate) fn new(adapter: &'static McpAdapter, context: Arc<CapabilityContext>) -> Self {
         let mut router = ToolRouter::new();
         for tool in adapter.tools {
             router.add_route(tool_route(tool));
         }
-        let tools = adapter
-            .tools
-            .iter()
-            .filter_map(|tool| router.get(tool.name).cloned())
-            .collect();
+        let tools = tool_definitions(adapter);
 
         let resources = ResourceTable::new(adapter.resources);
         let prompts = adapter
@@ -270,6 +287,16 @@ impl McpServer {
                 info,
             }),
         }
+    }
+
+    /// Returns the adapter this server serves.
+    pub(crate) fn adapter(&self) -> &'static McpAdapter {
+        self.state.adapter
+    }
+
+    /// Returns the `tools/list` entries, in declaration order.
+    pub(crate) fn tools(&self) -> &[Tool] {
+        &self.state.tools
     }
 
     /// Runs one tool call and logs its outcome, without argument values.
@@ -660,7 +687,7 @@ fn output_schema(tool: &str, text: &str) -> Option<Arc<JsonObject>> {
 
 /// Returns the capabilities of `adapter`: tools, resources and prompts, each only when
 /// the adapter declares at least one.
-fn capabilities(adapter: &McpAdapter) -> ServerCapabilities {
+pub(crate) fn capabilities(adapter: &McpAdapter) -> ServerCapabilities {
     let mut capabilities = ServerCapabilities::default();
     if !adapter.tools.is_empty() {
         capabilities.tools = Some(ToolsCapability::default());

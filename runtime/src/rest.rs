@@ -551,7 +551,7 @@ fn status_code(status: u16) -> StatusCode {
     StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
-async fn not_found(method: Method, uri: axum::http::Uri) -> Response {
+pub(crate) async fn not_found(method: Method, uri: axum::http::Uri) -> Response {
     error_response(
         StatusCode::NOT_FOUND,
         "not_found",
@@ -559,7 +559,7 @@ async fn not_found(method: Method, uri: axum::http::Uri) -> Response {
     )
 }
 
-fn method_filter(method: HttpMethod) -> MethodFilter {
+pub(crate) fn method_filter(method: HttpMethod) -> MethodFilter {
     match method {
         HttpMethod::Get => MethodFilter::GET,
         HttpMethod::Post => MethodFilter::POST,

@@ -13,12 +13,13 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::descriptor::{Capability, ControlAdapter, McpAdapter, PathPart, UpstreamOperation};
+use crate::descriptor::{Capability, McpAdapter, PathPart, UpstreamOperation};
 use crate::invoke::CapabilityContext;
 use crate::mcp::{self, AllowedHosts};
 use crate::secret::{BindError, BindValues};
+use crate::shared_listener::{self, PlannedAdapter, Served, SharedListenerError};
 use crate::upstream::{self, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
-use crate::{control, metrics, rest, skill};
+use crate::{control, metrics};
 
 /// The address adapters bind to when neither the spec nor `--address` names one.
 pub const DEFAULT_ADDRESS: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -90,6 +91,9 @@ pub enum ServeError {
     /// The shared HTTP client could not be built.
     #[error("failed to build the HTTP client: {0}")]
     HttpClient(#[source] reqwest::Error),
+    /// Adapters that declare one address and port cannot share a listener.
+    #[error(transparent)]
+    SharedListener(#[from] SharedListenerError),
     /// An adapter's listener could not be bound.
     #[error("failed to listen on {address} for {kind} adapter `{namespace}`: {source}")]
     Listen {
@@ -213,15 +217,18 @@ impl ListenerStates {
     }
 }
 
-/// Clears a listener's serving flag when its server task ends, even by a panic.
+/// Clears the serving flags of a socket's listeners when its server task ends, even by a
+/// panic.
 struct ServingGuard {
     states: Arc<ListenerStates>,
-    index: usize,
+    indexes: Vec<usize>,
 }
 
 impl Drop for ServingGuard {
     fn drop(&mut self) {
-        self.states.set_serving(self.index, false);
+        for &index in &self.indexes {
+            self.states.set_serving(index, false);
+        }
     }
 }
 
@@ -246,7 +253,8 @@ impl Server {
     }
 
     /// Stops the listener at `index` of [`Server::listeners`] and leaves the others
-    /// running. Its state stops being serving at once. Returns `false` for an unknown index.
+    /// running. Its state stops being serving at once. Adapters that share its socket stop
+    /// with it. Returns `false` for an unknown index.
     pub fn stop_listener(&self, index: usize) -> bool {
         match self.listener_shutdowns.get(index) {
             Some(token) => {
@@ -350,8 +358,7 @@ pub async fn start_with_stdio(
     let http = upstream::http_client(DEFAULT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT)
         .map_err(ServeError::HttpClient)?;
 
-    let mut listeners = Vec::new();
-    let mut routers = Vec::new();
+    let mut planned = Vec::new();
     for (capability, binds) in capabilities.iter().copied().zip(binds) {
         metrics::register(capability);
         let context = Arc::new(CapabilityContext::new(
@@ -360,110 +367,105 @@ pub async fn start_with_stdio(
             http.clone(),
             &options.base_uris,
         ));
-        for adapter in capability.rest {
-            let (listener, address) = bind(
-                AdapterKind::Rest,
-                adapter.namespace,
-                adapter.address,
-                adapter.port,
-                options,
-            )
-            .await?;
-            let router = rest::router(adapter, Arc::clone(&context));
-            listeners.push(Listener {
-                kind: AdapterKind::Rest,
-                namespace: adapter.namespace,
-                address,
+        let mut plan = |adapter: Served, address: Option<&'static str>, port: u16| {
+            let (host, port) = resolve_address(adapter.namespace(), address, port, options);
+            planned.push(PlannedAdapter {
+                adapter,
+                capability,
+                context: Arc::clone(&context),
+                host,
+                port,
             });
-            routers.push((listener, PendingRouter::Built(router)));
+        };
+        for adapter in capability.rest {
+            plan(Served::Rest(adapter), adapter.address, adapter.port);
         }
         for adapter in capability.mcp {
             if stdio_adapter.is_some_and(|served| std::ptr::eq(served, *adapter)) {
                 stdio_context = Some(Arc::clone(&context));
                 continue;
             }
-            let (listener, address) = bind(
-                AdapterKind::Mcp,
-                adapter.namespace,
-                adapter.address,
-                adapter.port,
-                options,
-            )
-            .await?;
-            let allowed_hosts = AllowedHosts::for_bind_address(address.ip());
-            let router =
-                mcp::router_with_allowed_hosts(adapter, Arc::clone(&context), allowed_hosts);
-            listeners.push(Listener {
-                kind: AdapterKind::Mcp,
-                namespace: adapter.namespace,
-                address,
-            });
-            routers.push((listener, PendingRouter::Built(router)));
+            plan(Served::Mcp(adapter), adapter.address, adapter.port);
         }
         for adapter in capability.control {
-            let (listener, address) = bind(
-                AdapterKind::Control,
-                adapter.namespace,
-                adapter.address,
-                adapter.port,
-                options,
-            )
-            .await?;
-            listeners.push(Listener {
-                kind: AdapterKind::Control,
-                namespace: adapter.namespace,
-                address,
-            });
-            let pending = PendingRouter::Control(adapter, Arc::clone(&context));
-            routers.push((listener, pending));
+            plan(Served::Control(adapter), adapter.address, adapter.port);
         }
         for adapter in capability.skill {
-            let (listener, address) = bind(
-                AdapterKind::Skill,
-                adapter.namespace,
-                adapter.address,
-                adapter.port,
-                options,
-            )
-            .await?;
-            let router = skill::router(adapter, Arc::clone(&context));
-            listeners.push(Listener {
-                kind: AdapterKind::Skill,
-                namespace: adapter.namespace,
-                address,
-            });
-            routers.push((listener, PendingRouter::Built(router)));
+            plan(Served::Skill(adapter), adapter.address, adapter.port);
         }
     }
+    let groups = shared_listener::group(&planned)?;
+
+    // Bind every listener before serving any, so a port in use stops start-up.
+    let mut addresses = vec![None; planned.len()];
+    let mut bound = Vec::with_capacity(groups.len());
+    for members in groups {
+        let first = &planned[members[0]];
+        let (listener, address) = bind(
+            first.adapter.kind(),
+            first.adapter.namespace(),
+            &first.host,
+            first.port,
+        )
+        .await?;
+        for &index in &members {
+            addresses[index] = Some(address);
+        }
+        bound.push((listener, address, members));
+    }
+    let listeners = planned
+        .iter()
+        .zip(&addresses)
+        .filter_map(|(adapter, address)| {
+            Some(Listener {
+                kind: adapter.adapter.kind(),
+                namespace: adapter.adapter.namespace(),
+                address: (*address)?,
+            })
+        })
+        .collect();
 
     let states = Arc::new(ListenerStates::new(listeners));
     let shutdown = CancellationToken::new();
     let mut tasks = JoinSet::new();
-    let mut listener_shutdowns = Vec::with_capacity(routers.len());
-    for (index, ((listener, pending), info)) in
-        routers.into_iter().zip(states.listeners()).enumerate()
-    {
-        let router = match pending {
-            PendingRouter::Built(router) => router,
-            PendingRouter::Control(adapter, context) => {
-                control::router(adapter, capabilities, Arc::clone(&states), context.binds())
-            }
+    let mut listener_shutdowns = vec![shutdown.child_token(); planned.len()];
+    for (listener, address, members) in bound {
+        let allowed_hosts = AllowedHosts::for_bind_address(address.ip());
+        let first = &planned[members[0]];
+        let router = match shared_listener::router(&planned, &members, &allowed_hosts) {
+            Some(router) => router,
+            None => match first.adapter {
+                Served::Control(adapter) => control::router(
+                    adapter,
+                    capabilities,
+                    Arc::clone(&states),
+                    first.context.binds(),
+                ),
+                _ => axum::Router::new(),
+            },
         };
         let token = shutdown.child_token();
-        listener_shutdowns.push(token.clone());
+        for &index in &members {
+            listener_shutdowns[index] = token.clone();
+        }
         // Readiness drops as soon as shutdown begins, before open connections finish.
         let stopping = Arc::clone(&states);
+        let stopping_members = members.clone();
         let stopped = async move {
             token.cancelled().await;
-            stopping.set_serving(index, false);
+            for index in stopping_members {
+                stopping.set_serving(index, false);
+            }
         };
         let guard = ServingGuard {
             states: Arc::clone(&states),
-            index,
+            indexes: members.clone(),
         };
-        states.set_serving(index, true);
-        let kind = info.kind;
-        let namespace = info.namespace;
+        for &index in &members {
+            states.set_serving(index, true);
+        }
+        let kind = first.adapter.kind();
+        let namespace = first.adapter.namespace();
         tasks.spawn(async move {
             let _guard = guard;
             axum::serve(listener, router)
@@ -485,13 +487,6 @@ pub async fn start_with_stdio(
         shutdown,
         listener_shutdowns,
     })
-}
-
-/// The router of a bound listener, or what a control adapter's router is built from once
-/// every listener is bound.
-enum PendingRouter {
-    Built(axum::Router),
-    Control(&'static ControlAdapter, Arc<CapabilityContext>),
 }
 
 /// Checks that every override names an existing namespace and every base URI is usable.
@@ -546,28 +541,37 @@ fn check_options(
     Ok(())
 }
 
-/// Binds the listener of one adapter: `--address`, else the spec's address, else
+/// Returns the host and port of one adapter: `--address`, else the spec's address, else
 /// [`DEFAULT_ADDRESS`], on `--port` or the spec's port.
-async fn bind(
-    kind: AdapterKind,
-    namespace: &'static str,
+fn resolve_address(
+    namespace: &str,
     spec_address: Option<&'static str>,
     spec_port: u16,
     options: &ServeOptions,
-) -> Result<(TcpListener, SocketAddr), ServeError> {
+) -> (String, u16) {
     let port = options.ports.get(namespace).copied().unwrap_or(spec_port);
     let host = match (options.address, spec_address) {
         (Some(address), _) => address.to_string(),
         (None, Some(address)) => address.to_owned(),
         (None, None) => DEFAULT_ADDRESS.to_string(),
     };
+    (host, port)
+}
+
+/// Binds the listener of an adapter, or of the first of the adapters that share it.
+async fn bind(
+    kind: AdapterKind,
+    namespace: &'static str,
+    host: &str,
+    port: u16,
+) -> Result<(TcpListener, SocketAddr), ServeError> {
     let listen_error = |source: io::Error| ServeError::Listen {
         kind,
         namespace,
-        address: host_port(&host, port),
+        address: host_port(host, port),
         source,
     };
-    let listener = TcpListener::bind((host.as_str(), port))
+    let listener = TcpListener::bind((host, port))
         .await
         .map_err(listen_error)?;
     let address = listener.local_addr().map_err(listen_error)?;
@@ -634,7 +638,7 @@ async fn serve_stdio(
 }
 
 /// Returns `host:port`, with an IPv6 address in brackets.
-fn host_port(host: &str, port: u16) -> String {
+pub(crate) fn host_port(host: &str, port: u16) -> String {
     match host.parse::<IpAddr>() {
         Ok(IpAddr::V6(address)) => format!("[{address}]:{port}"),
         _ => format!("{host}:{port}"),
