@@ -191,8 +191,10 @@ pub struct Api {
     pub namespace: String,
     /// The Rust module name.
     pub module: String,
-    /// The base URI without a trailing `/`.
+    /// The base URI without a trailing `/`; empty when `base_uri_from` builds it.
     pub base_uri: String,
+    /// A base URI built from bind variables at start-up.
+    pub base_uri_from: Option<Vec<TemplatePart>>,
     /// The description.
     pub description: Option<String>,
     /// Authentication.

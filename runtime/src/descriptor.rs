@@ -64,8 +64,10 @@ pub enum BindSource {
 pub struct ConsumedApi {
     /// The consumes namespace.
     pub namespace: &'static str,
-    /// The base URI, without a trailing `/`.
+    /// The base URI, without a trailing `/`; empty when `base_uri_from` builds it.
     pub base_uri: &'static str,
+    /// A base URI built from bind variables at start-up, such as `{{API_URL}}`.
+    pub base_uri_from: Option<Template>,
     /// Authentication applied to every call.
     pub auth: Option<Auth>,
 }

@@ -35,7 +35,14 @@ impl CapabilityContext {
             .consumes
             .iter()
             .map(|api| {
-                let base_uri = base_uris.get(api.namespace).map(String::as_str);
+                let from_binds = match (base_uris.get(api.namespace), api.base_uri_from) {
+                    (None, Some(template)) => render_base_uri(template, &binds),
+                    _ => None,
+                };
+                let base_uri = base_uris
+                    .get(api.namespace)
+                    .map(String::as_str)
+                    .or(from_binds.as_deref());
                 UpstreamClient::new(http.clone(), api, base_uri)
             })
             .collect();
@@ -349,5 +356,17 @@ mod tests {
         let values = inputs_from_json(INPUTS, &arguments(json!({"org": "acme", "extra": 1})))
             .expect("extra arguments are ignored");
         assert_eq!(values.len(), 3);
+    }
+}
+
+/// Renders a base URI built from bind variables. A failure leaves the spec's (empty)
+/// base URI, so calls fail with an invalid-URL error that names the operation.
+fn render_base_uri(template: crate::descriptor::Template, binds: &BindValues) -> Option<String> {
+    match upstream::render_template(template, binds, &[]) {
+        Ok(uri) => Some(uri),
+        Err(error) => {
+            tracing::error!(error = %error, "cannot build a base URI from bind variables");
+            None
+        }
     }
 }

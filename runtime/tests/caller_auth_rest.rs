@@ -242,6 +242,7 @@ static DIGEST_CLIENT_CAPABILITY: Capability = Capability {
 static PROTECTED_API: ConsumedApi = ConsumedApi {
     namespace: "protected",
     base_uri: "http://127.0.0.1:9",
+    base_uri_from: None,
     auth: Some(Auth::Digest {
         username: &[TemplatePart::Literal(USERNAME)],
         password: &[TemplatePart::Bind(0)],

@@ -64,6 +64,7 @@ static CAPABILITY: Capability = Capability {
 static NOTION: ConsumedApi = ConsumedApi {
     namespace: "notion",
     base_uri: "http://127.0.0.1:9/v1",
+    base_uri_from: None,
     auth: Some(Auth::Bearer {
         token: &[TemplatePart::Bind(0)],
     }),
@@ -72,6 +73,7 @@ static NOTION: ConsumedApi = ConsumedApi {
 static KEYED: ConsumedApi = ConsumedApi {
     namespace: "keyed",
     base_uri: "http://127.0.0.1:9",
+    base_uri_from: None,
     auth: Some(Auth::ApiKey {
         name: "api_key",
         value: &[TemplatePart::Bind(1)],
@@ -86,6 +88,7 @@ static OTHER: OutputShape = OutputShape::Constant(r#""other""#);
 static GUARDED: ConsumedApi = ConsumedApi {
     namespace: "guarded",
     base_uri: "http://127.0.0.1:9",
+    base_uri_from: None,
     auth: Some(Auth::Digest {
         username: &[TemplatePart::Bind(2)],
         password: &[TemplatePart::Literal("digest-password")],

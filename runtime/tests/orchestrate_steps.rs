@@ -47,6 +47,7 @@ static CAPABILITY: Capability = Capability {
 static REGISTRY: ConsumedApi = ConsumedApi {
     namespace: NAMESPACE,
     base_uri: "http://127.0.0.1:9",
+    base_uri_from: None,
     auth: None,
 };
 
@@ -476,6 +477,7 @@ impl RoutedUpstream {
         });
         Self {
             base_uri: format!("http://{address}"),
+            base_uri_from: None,
             recorded,
         }
     }

@@ -51,6 +51,7 @@ macro_rules! authenticated_api {
         static $api: ConsumedApi = ConsumedApi {
             namespace: "secured",
             base_uri: "http://127.0.0.1:9",
+            base_uri_from: None,
             auth: Some($auth),
         };
         static $operation: UpstreamOperation = UpstreamOperation {
@@ -148,6 +149,7 @@ authenticated_api!(
 fn context_with_timeout(
     capability: &'static Capability,
     base_uri: &str,
+    base_uri_from: None,
     secret: &str,
     timeout: Duration,
 ) -> CapabilityContext {

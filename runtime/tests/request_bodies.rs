@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 static API: ConsumedApi = ConsumedApi {
     namespace: "store",
     base_uri: "http://127.0.0.1:9",
+    base_uri_from: None,
     auth: None,
 };
 

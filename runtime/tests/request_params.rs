@@ -23,6 +23,7 @@ use serde_json::{Value, json};
 static API: ConsumedApi = ConsumedApi {
     namespace: "catalog",
     base_uri: "http://127.0.0.1:9",
+    base_uri_from: None,
     auth: None,
 };
 

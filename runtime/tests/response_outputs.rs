@@ -52,6 +52,7 @@ static CAPABILITY: Capability = Capability {
 static CATALOG: ConsumedApi = ConsumedApi {
     namespace: NAMESPACE,
     base_uri: "http://127.0.0.1:9",
+    base_uri_from: None,
     auth: None,
 };
 

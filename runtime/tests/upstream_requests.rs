@@ -23,6 +23,7 @@ const SECRET: &str = "s3cr3t-value";
 static API: ConsumedApi = ConsumedApi {
     namespace: "example",
     base_uri: "http://127.0.0.1:9",
+    base_uri_from: None,
     auth: Some(Auth::Bearer {
         token: &[TemplatePart::Literal("tok-"), TemplatePart::Bind(0)],
     }),

@@ -252,6 +252,13 @@ fn api_module(api: &Api, module: &str) -> TokenStream {
     let module = format_ident!("{module}");
     let namespace = &api.namespace;
     let base_uri = &api.base_uri;
+    let base_uri_from = match &api.base_uri_from {
+        Some(parts) => {
+            let parts = template(parts);
+            quote!(Some(#parts))
+        }
+        None => quote!(None),
+    };
     let auth = match &api.auth {
         None => quote!(None),
         Some(auth) => {
@@ -275,6 +282,7 @@ fn api_module(api: &Api, module: &str) -> TokenStream {
             pub static API: rt::ConsumedApi = rt::ConsumedApi {
                 namespace: #namespace,
                 base_uri: #base_uri,
+                base_uri_from: #base_uri_from,
                 auth: #auth,
             };
 

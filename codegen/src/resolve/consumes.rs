@@ -27,11 +27,17 @@ impl Resolver<'_> {
 
     pub(super) fn api(&mut self, consumes: &model::Consumes, module: String) -> Api {
         let namespace = consumes.namespace.value.as_str();
-        let base_uri = self.base_uri(&consumes.base_uri);
         self.environment_params(&consumes.input_parameters, namespace);
         for resource in &consumes.resources {
             self.environment_params(&resource.input_parameters, namespace);
         }
+        // A base URI such as `{{API_URL}}` comes from bind variables at start-up.
+        let (base_uri, base_uri_from) = if consumes.base_uri.value.contains("{{") {
+            let used_by = format!("consumes `{namespace}` baseUri");
+            (String::new(), self.template(&consumes.base_uri, &used_by, None))
+        } else {
+            (self.base_uri(&consumes.base_uri), None)
+        };
         let auth = consumes
             .authentication
             .as_ref()
@@ -68,6 +74,7 @@ impl Resolver<'_> {
             namespace: namespace.to_string(),
             module,
             base_uri,
+            base_uri_from,
             description: consumes.description.as_ref().map(|t| t.value.clone()),
             auth,
             operations,

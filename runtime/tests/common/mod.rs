@@ -53,6 +53,7 @@ pub static CAPABILITIES: &[&Capability] = &[&CAPABILITY];
 pub static DOCKER_HUB: ConsumedApi = ConsumedApi {
     namespace: CONSUMES_NAMESPACE,
     base_uri: "https://hub.docker.com",
+    base_uri_from: None,
     auth: Some(Auth::Bearer {
         token: &[TemplatePart::Bind(0)],
     }),

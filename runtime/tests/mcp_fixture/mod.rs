@@ -60,6 +60,7 @@ pub static CAPABILITY: Capability = Capability {
 pub static USERS_API: ConsumedApi = ConsumedApi {
     namespace: API_NAMESPACE,
     base_uri: "http://127.0.0.1:9",
+    base_uri_from: None,
     auth: None,
 };
 
