@@ -3,9 +3,12 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use naftiko_runtime::serve::{self, ServeOptions};
+use naftiko_runtime::{mcp, rest_shared};
+use serde_json::{Map, Value};
 
 /// Serves the REST and MCP adapters of the Naftiko capabilities built into this binary.
 #[derive(Debug, Parser)]
@@ -20,16 +23,50 @@ enum Command {
     /// Serve every adapter until Ctrl-C or SIGTERM.
     Serve {
         /// IP address every adapter binds to, instead of the spec's or 127.0.0.1.
-        #[arg(long, value_name = "ADDR")]
+        #[arg(long, value_name = "ADDR", env = "NAFTIKO_ADDRESS")]
         address: Option<IpAddr>,
         /// Port of the adapter with this expose namespace, instead of the spec's
-        /// (0 picks a free port). Repeatable.
-        #[arg(long = "port", value_name = "NAMESPACE=PORT", value_parser = parse_port)]
+        /// (0 picks a free port). Repeatable; the variable takes a comma-separated list.
+        #[arg(
+            long = "port",
+            value_name = "NAMESPACE=PORT",
+            value_parser = parse_port,
+            env = "NAFTIKO_PORTS",
+            value_delimiter = ','
+        )]
         ports: Vec<(String, u16)>,
         /// Base URI of the consumed API with this namespace, instead of the spec's.
-        /// Repeatable.
-        #[arg(long = "base-uri", value_name = "NAMESPACE=URL", value_parser = parse_base_uri)]
+        /// Repeatable; the variable takes a comma-separated list.
+        #[arg(
+            long = "base-uri",
+            value_name = "NAMESPACE=URL",
+            value_parser = parse_base_uri,
+            env = "NAFTIKO_BASE_URIS",
+            value_delimiter = ','
+        )]
         base_uris: Vec<(String, String)>,
+        /// Serve only the capability with this name (a spec file's stem). Repeatable; the
+        /// variable takes a comma-separated list.
+        #[arg(
+            long,
+            value_name = "CAPABILITY",
+            env = "NAFTIKO_ONLY",
+            value_delimiter = ','
+        )]
+        only: Vec<String>,
+        /// Time an upstream call may take in all, in seconds.
+        #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+        upstream_timeout: u64,
+        /// Time connecting to an upstream may take, in seconds.
+        #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+        connect_timeout: u64,
+        /// Largest request body a listener accepts, in bytes; a larger one gets a 413.
+        #[arg(long, value_name = "BYTES", default_value_t = serve::DEFAULT_MAX_BODY_BYTES)]
+        max_body_bytes: usize,
+        /// Most requests a listener serves at once; one more gets a 503. No limit when
+        /// absent.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        max_concurrency: Option<u32>,
         /// Serve the MCP adapter with this expose namespace on stdin and stdout instead of
         /// on its port. Stdout then carries only its JSON-RPC messages; logs and the
         /// listening lines go to stderr.
@@ -38,6 +75,18 @@ enum Command {
     },
     /// Print every capability, adapter, address, REST route and MCP tool.
     List,
+    /// Print the OpenAPI document of the REST adapter with this expose namespace, or an
+    /// object of every REST adapter's document keyed by namespace.
+    Openapi {
+        /// The REST adapter's expose namespace.
+        namespace: Option<String>,
+    },
+    /// Print the MCP `tools/list` result of the MCP adapter with this expose namespace, or
+    /// an object of every MCP adapter's result keyed by namespace.
+    Tools {
+        /// The MCP adapter's expose namespace.
+        namespace: Option<String>,
+    },
 }
 
 fn split_assignment(text: &str) -> Result<(&str, &str), String> {
@@ -74,10 +123,97 @@ fn collect_unique<T>(option: &str, pairs: Vec<(String, T)>) -> Result<BTreeMap<S
     Ok(map)
 }
 
+/// Returns the OpenAPI document of the REST adapter `namespace`, or of every REST adapter
+/// keyed by namespace.
+fn openapi_output(namespace: Option<&str>) -> Result<Value, String> {
+    let adapters = naftiko_rs::CAPABILITIES
+        .iter()
+        .flat_map(|capability| capability.rest.iter().copied());
+    let mut documents = Map::new();
+    for adapter in adapters {
+        if namespace.is_some_and(|wanted| wanted != adapter.namespace) {
+            continue;
+        }
+        let document = rest_shared::openapi_document(&[adapter])?;
+        documents.insert(adapter.namespace.to_owned(), document);
+    }
+    select_output(namespace, documents, "a REST", || {
+        naftiko_rs::CAPABILITIES
+            .iter()
+            .flat_map(|capability| capability.rest.iter().map(|adapter| adapter.namespace))
+            .collect()
+    })
+}
+
+/// Returns the `tools/list` result of the MCP adapter `namespace`, or of every MCP adapter
+/// keyed by namespace.
+fn tools_output(namespace: Option<&str>) -> Result<Value, String> {
+    let adapters = naftiko_rs::CAPABILITIES
+        .iter()
+        .flat_map(|capability| capability.mcp.iter().copied());
+    let mut results = Map::new();
+    for adapter in adapters {
+        if namespace.is_some_and(|wanted| wanted != adapter.namespace) {
+            continue;
+        }
+        let result = serde_json::to_value(mcp::tools_list(adapter)).map_err(|error| {
+            format!(
+                "failed to encode the tools of `{}`: {error}",
+                adapter.namespace
+            )
+        })?;
+        results.insert(adapter.namespace.to_owned(), result);
+    }
+    select_output(namespace, results, "an MCP", || {
+        naftiko_rs::CAPABILITIES
+            .iter()
+            .flat_map(|capability| capability.mcp.iter().map(|adapter| adapter.namespace))
+            .collect()
+    })
+}
+
+/// Returns the one entry of `found` when `namespace` is given, else all of them.
+fn select_output(
+    namespace: Option<&str>,
+    mut found: Map<String, Value>,
+    kind: &str,
+    known: impl Fn() -> Vec<&'static str>,
+) -> Result<Value, String> {
+    match namespace {
+        Some(namespace) => found.remove(namespace).ok_or_else(|| {
+            format!(
+                "`{namespace}` is not {kind} adapter; expected one of: {}",
+                known().join(", ")
+            )
+        }),
+        None => Ok(Value::Object(found)),
+    }
+}
+
+/// Prints `output` as pretty JSON, or the error, and returns the exit code.
+fn print_json(output: Result<Value, String>) -> ExitCode {
+    let text = output.and_then(|value| {
+        serde_json::to_string_pretty(&value)
+            .map_err(|error| format!("failed to encode JSON: {error}"))
+    });
+    match text {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("naftiko-rs: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Openapi { namespace } => print_json(openapi_output(namespace.as_deref())),
+        Command::Tools { namespace } => print_json(tools_output(namespace.as_deref())),
         Command::List => {
             let mut stdout = std::io::stdout().lock();
             if let Err(error) = serve::list(naftiko_rs::CAPABILITIES, &mut stdout) {
@@ -90,6 +226,11 @@ async fn main() -> ExitCode {
             address,
             ports,
             base_uris,
+            only,
+            upstream_timeout,
+            connect_timeout,
+            max_body_bytes,
+            max_concurrency,
             stdio,
         } => {
             serve::init_logging();
@@ -99,8 +240,19 @@ async fn main() -> ExitCode {
                     address,
                     ports,
                     base_uris,
+                    upstream_timeout: Duration::from_secs(upstream_timeout),
+                    connect_timeout: Duration::from_secs(connect_timeout),
+                    max_body_bytes,
+                    max_concurrency: max_concurrency.and_then(|limit| usize::try_from(limit).ok()),
                 })
             });
+            let capabilities = match serve::select_capabilities(naftiko_rs::CAPABILITIES, &only) {
+                Ok(capabilities) => capabilities,
+                Err(error) => {
+                    eprintln!("naftiko-rs: error: {error}");
+                    return ExitCode::from(2);
+                }
+            };
             let options = match options {
                 Ok(options) => options,
                 Err(message) => {
@@ -109,19 +261,17 @@ async fn main() -> ExitCode {
                 }
             };
             let uses_stdio = stdio.is_some()
-                || naftiko_rs::CAPABILITIES
+                || capabilities
                     .iter()
                     .any(|capability| capability.mcp.iter().any(|adapter| adapter.stdio));
-            let code =
-                match serve::serve_with_stdio(naftiko_rs::CAPABILITIES, options, stdio.as_deref())
-                    .await
-                {
-                    Ok(()) => 0_u8,
-                    Err(error) => {
-                        eprintln!("naftiko-rs: error: {error}");
-                        2
-                    }
-                };
+            let code = match serve::serve_with_stdio(capabilities, options, stdio.as_deref()).await
+            {
+                Ok(()) => 0_u8,
+                Err(error) => {
+                    eprintln!("naftiko-rs: error: {error}");
+                    2
+                }
+            };
             if uses_stdio {
                 // A read of stdin that is not a pipe runs on a blocking thread that nothing
                 // can interrupt, and the runtime would wait for it on shutdown. Exiting here

@@ -14,6 +14,7 @@ pub mod descriptor;
 pub mod format;
 pub mod forward;
 pub mod invoke;
+pub mod limits;
 pub mod mcp;
 mod mcp_prompts;
 mod mcp_resources;

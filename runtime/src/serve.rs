@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
@@ -15,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::descriptor::{Capability, McpAdapter, PathPart, UpstreamOperation};
 use crate::invoke::CapabilityContext;
+use crate::limits::{self, RequestLimits};
 use crate::mcp::{self, AllowedHosts};
 use crate::secret::{BindError, BindValues};
 use crate::shared_listener::{self, PlannedAdapter, Served, SharedListenerError};
@@ -24,8 +26,12 @@ use crate::{control, metrics};
 /// The address adapters bind to when neither the spec nor `--address` names one.
 pub const DEFAULT_ADDRESS: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
-/// Command-line overrides of the specs' addresses, ports and base URIs.
-#[derive(Debug, Clone, Default)]
+/// The default largest request body of a listener, in bytes (2 MiB).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// Command-line overrides of the specs' addresses, ports and base URIs, and the limits of
+/// every listener and upstream call.
+#[derive(Debug, Clone)]
 pub struct ServeOptions {
     /// The address every adapter binds to, instead of the spec's or `127.0.0.1`.
     pub address: Option<IpAddr>,
@@ -33,6 +39,31 @@ pub struct ServeOptions {
     pub ports: BTreeMap<String, u16>,
     /// Base URIs by consumes namespace, instead of the spec's.
     pub base_uris: BTreeMap<String, String>,
+    /// The time an upstream call may take in all, connecting included.
+    pub upstream_timeout: Duration,
+    /// The time connecting to an upstream may take.
+    pub connect_timeout: Duration,
+    /// The largest request body a listener accepts, in bytes.
+    ///
+    /// NOTE: REST operations and forwards still read at most
+    /// [`crate::rest::MAX_REQUEST_BYTES`], so a larger value only raises the MCP limit.
+    pub max_body_bytes: usize,
+    /// The most requests a listener serves at once; `None` sets no limit.
+    pub max_concurrency: Option<usize>,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            address: None,
+            ports: BTreeMap::new(),
+            base_uris: BTreeMap::new(),
+            upstream_timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_concurrency: None,
+        }
+    }
 }
 
 /// A failure to start or keep serving.
@@ -49,6 +80,14 @@ pub enum ServeError {
         /// The namespace given.
         namespace: String,
         /// The expose namespaces, comma-separated.
+        known: String,
+    },
+    /// `--only` names no capability.
+    #[error("--only names `{name}`, which is not a capability; expected one of: {known}")]
+    UnknownCapability {
+        /// The name given.
+        name: String,
+        /// The capability names, comma-separated.
         known: String,
     },
     /// `--base-uri` names no consumed API.
@@ -355,7 +394,7 @@ pub async fn start_with_stdio(
     for capability in capabilities {
         binds.push(BindValues::resolve(capability, &env)?);
     }
-    let http = upstream::http_client(DEFAULT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT)
+    let http = upstream::http_client(options.upstream_timeout, options.connect_timeout)
         .map_err(ServeError::HttpClient)?;
 
     let mut planned = Vec::new();
@@ -444,6 +483,11 @@ pub async fn start_with_stdio(
                 _ => axum::Router::new(),
             },
         };
+        let limits = RequestLimits {
+            max_body_bytes: options.max_body_bytes,
+            max_concurrency: options.max_concurrency,
+        };
+        let router = limits::apply(router, limits);
         let token = shutdown.child_token();
         for &index in &members {
             listener_shutdowns[index] = token.clone();
@@ -487,6 +531,35 @@ pub async fn start_with_stdio(
         shutdown,
         listener_shutdowns,
     })
+}
+
+/// Returns the capabilities of `all` whose names `only` lists, in `all`'s order, or every
+/// capability when `only` is empty.
+///
+/// The selection is leaked, once per process, because adapters keep `'static` references to
+/// the capability list.
+pub fn select_capabilities(
+    all: &'static [&'static Capability],
+    only: &[String],
+) -> Result<&'static [&'static Capability], ServeError> {
+    if only.is_empty() {
+        return Ok(all);
+    }
+    for name in only {
+        if !all.iter().any(|capability| capability.name == name) {
+            let known: Vec<&str> = all.iter().map(|capability| capability.name).collect();
+            return Err(ServeError::UnknownCapability {
+                name: name.clone(),
+                known: known.join(", "),
+            });
+        }
+    }
+    let selected: Vec<&'static Capability> = all
+        .iter()
+        .copied()
+        .filter(|capability| only.iter().any(|name| name == capability.name))
+        .collect();
+    Ok(selected.leak())
 }
 
 /// Checks that every override names an existing namespace and every base URI is usable.

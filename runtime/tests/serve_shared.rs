@@ -187,6 +187,7 @@ fn options(ports: &[(&str, u16)]) -> ServeOptions {
             .map(|(namespace, port)| ((*namespace).to_owned(), *port))
             .collect::<BTreeMap<_, _>>(),
         base_uris: BTreeMap::new(),
+        ..ServeOptions::default()
     }
 }
 

@@ -26,6 +26,7 @@ fn loopback_options(upstream_base_uri: &str) -> ServeOptions {
             (MCP_NAMESPACE.to_owned(), 0),
         ]),
         base_uris: BTreeMap::from([(CONSUMES_NAMESPACE.to_owned(), upstream_base_uri.to_owned())]),
+        ..ServeOptions::default()
     }
 }
 

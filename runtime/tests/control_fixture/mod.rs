@@ -93,6 +93,7 @@ pub fn loopback_options(upstream_base_uri: &str) -> ServeOptions {
             (CONTROL_NAMESPACE.to_owned(), 0),
         ]),
         base_uris: BTreeMap::from([(CONSUMES_NAMESPACE.to_owned(), upstream_base_uri.to_owned())]),
+        ..ServeOptions::default()
     }
 }
 
