@@ -67,6 +67,10 @@ enum Command {
         /// absent.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
         max_concurrency: Option<u32>,
+        /// Time in-flight requests get to finish after SIGTERM or Ctrl-C, in seconds;
+        /// connections still open then are dropped.
+        #[arg(long, value_name = "SECS", default_value_t = 10)]
+        shutdown_timeout: u64,
         /// Serve the MCP adapter with this expose namespace on stdin and stdout instead of
         /// on its port. Stdout then carries only its JSON-RPC messages; logs and the
         /// listening lines go to stderr.
@@ -110,6 +114,10 @@ fn parse_base_uri(text: &str) -> Result<(String, String), String> {
         return Err(format!("missing URL for `{namespace}`"));
     }
     Ok((namespace.to_owned(), uri.to_owned()))
+}
+
+fn to_usize(value: u32) -> Option<usize> {
+    usize::try_from(value).ok()
 }
 
 /// Collects `NAMESPACE=VALUE` pairs, rejecting a namespace given twice.
@@ -231,6 +239,7 @@ async fn main() -> ExitCode {
             connect_timeout,
             max_body_bytes,
             max_concurrency,
+            shutdown_timeout,
             stdio,
         } => {
             serve::init_logging();
@@ -243,7 +252,8 @@ async fn main() -> ExitCode {
                     upstream_timeout: Duration::from_secs(upstream_timeout),
                     connect_timeout: Duration::from_secs(connect_timeout),
                     max_body_bytes,
-                    max_concurrency: max_concurrency.and_then(|limit| usize::try_from(limit).ok()),
+                    max_concurrency: max_concurrency.and_then(to_usize),
+                    shutdown_timeout: Duration::from_secs(shutdown_timeout),
                 })
             });
             let capabilities = match serve::select_capabilities(naftiko_rs::CAPABILITIES, &only) {

@@ -1,6 +1,8 @@
-//! The `openapi` and `tools` commands, and the `serve` errors for unknown `--only` names.
+//! The `openapi` and `tools` commands, the `serve` errors for unknown `--only` names, and
+//! the exit of `serve` on SIGTERM.
 
-use std::process::{Command, Output};
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
@@ -77,4 +79,48 @@ fn serve_reads_only_from_env() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--only names `first`"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn serve_exits_zero_on_sigterm() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_naftiko-rs"))
+        .arg("serve")
+        .env(
+            "NAFTIKO_PORTS",
+            format!("{REST_NAMESPACE}=0,{MCP_NAMESPACE}=0"),
+        )
+        // Port 9 on loopback: nothing is sent there, because no request is served.
+        .env(
+            "NAFTIKO_BASE_URIS",
+            "docker-hub-org-access-tokens=http://127.0.0.1:9",
+        )
+        .env("NAFTIKO_ADDRESS", "127.0.0.1")
+        .env_remove("NAFTIKO_ONLY")
+        .env("DOCKER_HUB_API_KEY", "dckr_oat_cli-token")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("naftiko-rs starts");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let mut lines = BufReader::new(stderr).lines();
+    let mut listening = 0;
+    while listening < 2 {
+        let line = lines
+            .next()
+            .expect("serve prints its listeners")
+            .expect("stderr is text");
+        if line.contains("listening on http://127.0.0.1:") {
+            listening += 1;
+        }
+    }
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let exit = child.wait().expect("naftiko-rs exits");
+    assert_eq!(exit.code(), Some(0));
 }

@@ -29,6 +29,9 @@ pub const DEFAULT_ADDRESS: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 /// The default largest request body of a listener, in bytes (2 MiB).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
+/// The default time in-flight requests get to finish once shutdown begins.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Command-line overrides of the specs' addresses, ports and base URIs, and the limits of
 /// every listener and upstream call.
 #[derive(Debug, Clone)]
@@ -50,6 +53,8 @@ pub struct ServeOptions {
     pub max_body_bytes: usize,
     /// The most requests a listener serves at once; `None` sets no limit.
     pub max_concurrency: Option<usize>,
+    /// The time in-flight requests get to finish once shutdown begins.
+    pub shutdown_timeout: Duration,
 }
 
 impl Default for ServeOptions {
@@ -62,6 +67,7 @@ impl Default for ServeOptions {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_concurrency: None,
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
         }
     }
 }
@@ -311,9 +317,48 @@ impl Server {
 
     /// Waits until every adapter has stopped. The first adapter error stops the others
     /// and is returned.
-    pub async fn wait(mut self) -> Result<(), ServeError> {
+    pub async fn wait(self) -> Result<(), ServeError> {
+        self.wait_until(None).await
+    }
+
+    /// Waits like [`Server::wait`], but once shutdown begins, gives in-flight requests at most
+    /// `timeout` to finish and then returns.
+    ///
+    /// NOTE: connections still open then run on their own tasks until the runtime shuts
+    /// down, which for the `naftiko-rs` binary is its exit right after this returns.
+    pub async fn wait_with_shutdown_timeout(self, timeout: Duration) -> Result<(), ServeError> {
+        self.wait_until(Some(timeout)).await
+    }
+
+    async fn wait_until(mut self, timeout: Option<Duration>) -> Result<(), ServeError> {
+        let shutdown = self.shutdown.clone();
+        let deadline = async move {
+            match timeout {
+                Some(timeout) => {
+                    shutdown.cancelled().await;
+                    tokio::time::sleep(timeout).await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::pin!(deadline);
         let mut first_error = None;
-        while let Some(joined) = self.tasks.join_next().await {
+        loop {
+            let joined = tokio::select! {
+                joined = self.tasks.join_next() => joined,
+                () = &mut deadline => {
+                    tracing::warn!(
+                        timeout_secs = timeout.map(|timeout| timeout.as_secs_f64()),
+                        "shutdown timed out with requests in flight, stopping anyway"
+                    );
+                    self.tasks.abort_all();
+                    while self.tasks.join_next().await.is_some() {}
+                    break;
+                }
+            };
+            let Some(joined) = joined else {
+                break;
+            };
             let result = joined.unwrap_or_else(|error| {
                 Err(ServeError::Stopped {
                     kind: AdapterKind::Rest,
@@ -358,7 +403,9 @@ pub async fn serve_with_stdio(
         tracing::info!("shutdown requested, stopping adapters");
         shutdown.cancel();
     });
-    server.wait().await
+    server
+        .wait_with_shutdown_timeout(options.shutdown_timeout)
+        .await
 }
 
 /// Checks `options`, resolves bind variables through `env` (which behaves like

@@ -178,8 +178,7 @@ fn only_selects_named_capabilities() {
     assert_eq!(selected[0].name, common::CAPABILITY.name);
 
     let error = serve::select_capabilities(CAPABILITIES, &["nope".to_owned()])
-        .err()
-        .expect("unknown name is rejected")
+        .expect_err("unknown name is rejected")
         .to_string();
     assert!(error.contains("`nope`"), "{error}");
     assert!(error.contains(common::CAPABILITY.name), "{error}");
