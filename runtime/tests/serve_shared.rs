@@ -14,7 +14,7 @@ use rmcp::model::{CallToolRequestParams, CallToolResult, ClientConfig};
 use rmcp::service::{RoleClient, RunningService};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
-use rmcp::{ClientServiceExt as _, ServiceExt as _};
+use rmcp::ServiceExt as _;
 use serde_json::Value;
 
 const ALPHA_REST: &str = "alpha-rest";
