@@ -455,6 +455,8 @@ pub struct UpstreamParam {
 /// An input of an exposed operation or tool.
 #[derive(Debug, Clone)]
 pub struct Input {
+    /// For a REST input read from the JSON body by JSONPath (`value: $.user.id`).
+    pub body_path: Option<Vec<PathStep>>,
     /// The name callers use.
     pub name: String,
     /// Where a REST caller sends it.

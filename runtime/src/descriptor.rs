@@ -348,6 +348,8 @@ pub enum ParamLocation {
     Body,
     /// A top-level field of a JSON object request body.
     BodyField,
+    /// The value at a JSONPath in the JSON request body (an exposed input's `value`).
+    BodyPath(JsonPath),
 }
 
 /// The JSON type of an input.
@@ -475,7 +477,7 @@ pub struct Property {
 pub type JsonPath = &'static [PathStep];
 
 /// One step of a [`JsonPath`].
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum PathStep {
     /// `.name` or `['name']`: an object member.
     Field(&'static str),

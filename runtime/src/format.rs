@@ -3,7 +3,7 @@
 //! Every format becomes one [`serde_json::Value`] that outputs then read with JSONPath:
 //!
 //! - JSON is parsed as it is.
-//! - XML becomes an object keyed by the root element's name. Attributes are `@name`
+//! - XML becomes the JSON of its root element, whose name is dropped. Attributes are `@name`
 //!   members, a repeated child element becomes an array, and the text of an element
 //!   with attributes or children is its `#text` member.
 //! - YAML is read by a small reader for the block and flow subset that APIs send.
@@ -218,7 +218,7 @@ impl XmlElement {
     }
 }
 
-/// Converts XML to `{"root": ...}`, decoding the predefined entities, character
+/// Converts XML to JSON without its root element's name, decoding the predefined entities, character
 /// references and CDATA sections. Comments, processing instructions and the document
 /// type declaration are skipped.
 fn xml_to_json(text: &str) -> Result<Value, FormatError> {
@@ -298,12 +298,11 @@ fn xml_to_json(text: &str) -> Result<Value, FormatError> {
         let reason = format!("element `{}` is not closed", open.name);
         return Err(error_at(text.len() as u64, reason));
     }
+    // The root element's name is dropped, as common XML-to-JSON mappers do (and as
+    // specs written for the reference engine expect): `<vessels><vessel/>…` is read
+    // as `{"vessel": [...]}`.
     match root {
-        Some((name, value)) => {
-            let mut object = Map::new();
-            object.insert(name, value);
-            Ok(Value::Object(object))
-        }
+        Some((_, value)) => Ok(value),
         None => Err(FormatError::new(format, None, "no root element")),
     }
 }
@@ -345,39 +344,36 @@ mod tests {
     }
 
     #[test]
-    fn xml_repeated_children_become_array() {
+    fn xml_root_name_dropped_children_array() {
         let body = "<root><user><id>1</id></user><user><id>2</id><name>Ann</name></user></root>";
-        let expected = json!({"root": {"user": [{"id": "1"}, {"id": "2", "name": "Ann"}]}});
+        let expected = json!({"user": [{"id": "1"}, {"id": "2", "name": "Ann"}]});
         assert_eq!(convert(RawFormat::Xml, body), expected);
     }
 
     #[test]
     fn xml_single_child_is_object() {
         let body = "<?xml version=\"1.0\"?>\n<root>\n  <user><id>1</id></user>\n</root>";
-        assert_eq!(
-            convert(RawFormat::Xml, body),
-            json!({"root": {"user": {"id": "1"}}})
-        );
+        assert_eq!(convert(RawFormat::Xml, body), json!({"user": {"id": "1"}}));
     }
 
     #[test]
     fn xml_attributes_and_text() {
         let body = r#"<price currency="EUR" note="a &amp; b">12.5</price>"#;
-        let expected = json!({"price": {"@currency": "EUR", "@note": "a & b", "#text": "12.5"}});
+        let expected = json!({"@currency": "EUR", "@note": "a & b", "#text": "12.5"});
         assert_eq!(convert(RawFormat::Xml, body), expected);
     }
 
     #[test]
     fn xml_entities_and_cdata() {
         let body = "<a><b>x &lt; y &#65;&#x42; &quot;q&quot;</b><c><![CDATA[<raw>]]></c><d/></a>";
-        let expected = json!({"a": {"b": "x < y AB \"q\"", "c": "<raw>", "d": null}});
+        let expected = json!({"b": "x < y AB \"q\"", "c": "<raw>", "d": null});
         assert_eq!(convert(RawFormat::Xml, body), expected);
     }
 
     #[test]
     fn xml_comments_and_namespaces_kept_as_names() {
         let body = "<!-- c --><s:Envelope xmlns:s=\"urn:x\"><s:Body>ok</s:Body></s:Envelope>";
-        let expected = json!({"s:Envelope": {"@xmlns:s": "urn:x", "s:Body": "ok"}});
+        let expected = json!({"@xmlns:s": "urn:x", "s:Body": "ok"});
         assert_eq!(convert(RawFormat::Xml, body), expected);
     }
 

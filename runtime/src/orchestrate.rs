@@ -183,11 +183,23 @@ async fn run_step(
                 })?;
                 Some(converted)
             };
+            let invalid = |error: output::OutputError| CallError::InvalidResponse {
+                operation: id.clone(),
+                reason: error.to_string(),
+            };
+            // Named outputs project each element of an array response, so a list keeps
+            // being a list that later lookups can search.
+            if let (Output::Named(_), Some(Value::Array(items))) = (output, &converted) {
+                let mut projected = Vec::with_capacity(items.len());
+                for item in items {
+                    let value = output::build(output, Some(item), inputs, context.binds())
+                        .map_err(invalid)?;
+                    projected.push(value.unwrap_or(Value::Null));
+                }
+                return Ok(Value::Array(projected));
+            }
             let projected = output::build(output, converted.as_ref(), inputs, context.binds())
-                .map_err(|error| CallError::InvalidResponse {
-                    operation: id,
-                    reason: error.to_string(),
-                })?;
+                .map_err(invalid)?;
             Ok(projected.unwrap_or(Value::Null))
         }
         StepKind::Lookup {

@@ -251,6 +251,10 @@ async fn read_inputs(
             ParamLocation::BodyField => {
                 body.as_ref().and_then(|body| body.get(input.name)).cloned()
             }
+            ParamLocation::BodyPath(path) => body
+                .as_ref()
+                .and_then(|body| crate::output::select(body, path).first().copied())
+                .cloned(),
         };
         values.push(invoke::check_input(input, value)?);
     }
@@ -312,7 +316,7 @@ async fn read_body(operation: &RestOperation, body: Body) -> Result<Option<Value
     let reads_body = operation.inputs.iter().any(|input| {
         matches!(
             input.location,
-            ParamLocation::Body | ParamLocation::BodyField
+            ParamLocation::Body | ParamLocation::BodyField | ParamLocation::BodyPath(_)
         )
     });
     if !reads_body {

@@ -125,10 +125,11 @@ const fn property(name: &'static str, shape: OutputShape) -> Property {
     Property { name, shape }
 }
 
-/// `{"users": {"@total": "2", "user": [{"@id": "1", "name": ..., ...}, ...]}}` as an
-/// object with a typed scalar, an array of objects, a constant and a template.
+/// `{"@total": "2", "user": [{"@id": "1", "name": ..., ...}, ...]}` (the `<users>`
+/// root element's content) as an object with a typed scalar, an array of objects, a
+/// constant and a template.
 static USERS_OUTPUT: OutputShape = OutputShape::Object {
-    path: &[field("users")],
+    path: &[],
     properties: &[
         property("total", value(&[field("@total")], Some(JsonType::Integer))),
         property(

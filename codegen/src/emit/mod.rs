@@ -677,7 +677,13 @@ fn hints(hints: Hints) -> TokenStream {
 fn inputs(inputs: &[Input]) -> impl Iterator<Item = TokenStream> + '_ {
     inputs.iter().map(|input| {
         let name = &input.name;
-        let location = location(input.location);
+        let location = match &input.body_path {
+            Some(path) => {
+                let path = json_path(path);
+                quote!(rt::ParamLocation::BodyPath(#path))
+            }
+            None => location(input.location),
+        };
         let json_type = json_type(input.json_type);
         let required = input.required;
         let description = option_str(input.description.as_deref());

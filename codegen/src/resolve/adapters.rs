@@ -202,6 +202,7 @@ impl Resolver<'_> {
             let (_, names) = self.path_template(uri);
             for name in names {
                 inputs.add(Input {
+                    body_path: None,
                     name,
                     location: Location::Path,
                     json_type: JsonType::String,

@@ -90,7 +90,7 @@ impl Resolver<'_> {
     }
 
     /// Adds a parameter for every placeholder that names nothing yet.
-    fn declare_body_params(&mut self, data: &Node, params: &mut Vec<UpstreamParam>) {
+    pub(super) fn declare_body_params(&mut self, data: &Node, params: &mut Vec<UpstreamParam>) {
         let mut names = Vec::new();
         collect_placeholders(data, &mut names);
         for name in names {

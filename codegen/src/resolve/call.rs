@@ -204,6 +204,7 @@ impl Resolver<'_> {
             let index = match inputs.find(name) {
                 Some(index) => index,
                 None => inputs.add(Input {
+                    body_path: None,
                     name: name.to_string(),
                     ..input_for(param)
                 }),

@@ -34,7 +34,10 @@ impl Resolver<'_> {
         // A base URI such as `{{API_URL}}` comes from bind variables at start-up.
         let (base_uri, base_uri_from) = if consumes.base_uri.value.contains("{{") {
             let used_by = format!("consumes `{namespace}` baseUri");
-            (String::new(), self.template(&consumes.base_uri, &used_by, None))
+            (
+                String::new(),
+                self.template(&consumes.base_uri, &used_by, None),
+            )
         } else {
             (self.base_uri(&consumes.base_uri), None)
         };
@@ -321,11 +324,14 @@ impl Resolver<'_> {
         &mut self,
         parameter: &model::Parameter,
         id: &str,
-        params: &mut [UpstreamParam],
+        params: &mut Vec<UpstreamParam>,
     ) {
         let Some(node) = &parameter.value else {
             return;
         };
+        // A placeholder that names no parameter or bind variable becomes a parameter
+        // of its own, which the exposed side binds like any other.
+        self.declare_body_params(node, params);
         let Some(index) = params.iter().position(|p| p.name == parameter.name.value) else {
             return;
         };

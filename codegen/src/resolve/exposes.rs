@@ -233,6 +233,7 @@ impl Resolver<'_> {
         let mut inputs = InputSet::default();
         for name in route_params {
             inputs.add(Input {
+                body_path: None,
                 name: name.clone(),
                 location: Location::Path,
                 json_type: JsonType::String,
@@ -290,14 +291,29 @@ impl Resolver<'_> {
     ) {
         for parameter in declared {
             let name = parameter.name.value.clone();
+            // A REST input's `value: $.path` reads it from the JSON request body.
+            let mut body_path = None;
             if let Some(value) = &parameter.value {
-                self.diagnostics
-                    .error(
-                        value.pos,
-                        format!("`value` on exposed input `{name}` is not yet supported"),
-                    )
-                    .hint("bind the consumed parameter with `with` instead");
-                continue;
+                let path = value
+                    .as_str()
+                    .filter(|v| kind.is_rest && v.starts_with('$'));
+                let Some(path) = path else {
+                    self.diagnostics
+                        .error(
+                            value.pos,
+                            format!("`value` on exposed input `{name}` must be a JSONPath into the REST request body"),
+                        )
+                        .hint("write `value: $.field`, or bind the consumed parameter with `with`");
+                    continue;
+                };
+                let text = Text {
+                    pos: value.pos,
+                    value: path.to_string(),
+                };
+                match self.json_path(&text) {
+                    Some(path) => body_path = Some(path),
+                    None => continue,
+                }
             }
             let mut location = match &parameter.location {
                 Some(text) => match self.location(text, &name) {
@@ -318,7 +334,11 @@ impl Resolver<'_> {
                     .hint(format!("add `{{{name}}}` to the resource path, or write `in: query`"));
                 location = Location::Query;
             }
+            if body_path.is_some() {
+                location = Location::BodyField;
+            }
             let input = Input {
+                body_path,
                 json_type: self.json_type(parameter.json_type.as_ref()),
                 // The Naftiko schema makes MCP arguments required unless marked optional.
                 // REST query and header inputs are optional unless marked required.
@@ -506,6 +526,7 @@ impl InputSet {
 /// The input a consumed parameter turns into when it is passed through.
 pub(super) fn input_for(param: &UpstreamParam) -> Input {
     Input {
+        body_path: None,
         name: param.name.clone(),
         location: param.location,
         json_type: param.json_type,

@@ -296,6 +296,7 @@ impl Resolver<'_> {
                 return None;
             }
             let index = set.add(Input {
+                body_path: None,
                 name: bare.to_string(),
                 location: Location::Query,
                 json_type: JsonType::String,

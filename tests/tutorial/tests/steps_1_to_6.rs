@@ -207,7 +207,6 @@ async fn step_04_get_ship_nests_specs() {
 }
 
 #[tokio::test]
-#[ignore = "the runtime keeps the XML root element (`{\"vessels\": {\"vessel\": [...]}}`), so the tutorial's `$.vessel` mapping finds nothing and the list is empty"]
 async fn step_05_legacy_xml_becomes_json() {
     let upstreams = Upstreams::start().await;
     let router = step_05_multi_source::exposes::shipyard_tools::router(

@@ -309,7 +309,6 @@ async fn step_10_rest_get_ship_is_shaped() {
 }
 
 #[tokio::test]
-#[ignore = "the runtime keeps the XML root element (`{\"vessels\": {\"vessel\": [...]}}`), so the tutorial's `$.vessel` mapping finds nothing and the list is empty"]
 async fn step_10_rest_legacy_vessels_from_xml() {
     let upstreams = Upstreams::start().await;
     let router = step_10_rest_adapter::exposes::shipyard_api::router(
@@ -416,8 +415,8 @@ fn assert_manifest_requests(upstreams: &Upstreams) {
     );
 }
 
+#[ignore = "the orchestrated manifest does not yet nest `route`, `ship` and `cargo` as the step-11 outputs describe, and `ship*` fields come back null"]
 #[tokio::test]
-#[ignore = "the consumed `list-ships` declares output parameters, so the runtime turns the ship list into one object and the `resolve-ship` lookup fails with 502"]
 async fn step_11_mcp_voyage_manifest() {
     let upstreams = Upstreams::start().await;
     let router = step_11_fleet_manifest::exposes::shipyard_tools::router(
@@ -436,8 +435,8 @@ async fn step_11_mcp_voyage_manifest() {
     assert_manifest_requests(&upstreams);
 }
 
+#[ignore = "the orchestrated manifest does not yet nest `route`, `ship` and `cargo` as the step-11 outputs describe, and `ship*` fields come back null"]
 #[tokio::test]
-#[ignore = "the consumed `list-ships` declares output parameters, so the runtime turns the ship list into one object and the `resolve-ship` lookup fails with 502"]
 async fn step_11_rest_voyage_manifest() {
     let upstreams = Upstreams::start().await;
     let router = step_11_fleet_manifest::exposes::shipyard_api::router(
