@@ -1,7 +1,7 @@
 //! The `naftiko-rs` command: serves or lists the capabilities compiled from `specs/`.
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -71,6 +71,10 @@ enum Command {
         /// connections still open then are dropped.
         #[arg(long, value_name = "SECS", default_value_t = 10)]
         shutdown_timeout: u64,
+        /// Also listen on this address and port for `GET /health/live` and
+        /// `GET /health/ready` only, so probes never share a port with adapter routes.
+        #[arg(long, value_name = "ADDR:PORT")]
+        health: Option<SocketAddr>,
         /// Serve the MCP adapter with this expose namespace on stdin and stdout instead of
         /// on its port. Stdout then carries only its JSON-RPC messages; logs and the
         /// listening lines go to stderr.
@@ -240,6 +244,7 @@ async fn main() -> ExitCode {
             max_body_bytes,
             max_concurrency,
             shutdown_timeout,
+            health,
             stdio,
         } => {
             serve::init_logging();
@@ -254,6 +259,7 @@ async fn main() -> ExitCode {
                     max_body_bytes,
                     max_concurrency: max_concurrency.and_then(to_usize),
                     shutdown_timeout: Duration::from_secs(shutdown_timeout),
+                    health,
                 })
             });
             let capabilities = match serve::select_capabilities(naftiko_rs::CAPABILITIES, &only) {

@@ -70,6 +70,23 @@ pub fn router(
     }
 }
 
+/// Builds the router of the `--health` listener: `GET /health/live` and `GET /health/ready`
+/// as a control adapter serves them, without authentication, and a JSON `404` elsewhere.
+pub fn health_router(
+    capabilities: &'static [&'static Capability],
+    listeners: Arc<ListenerStates>,
+) -> Router {
+    let state = Arc::new(ControlState {
+        capabilities,
+        listeners,
+    });
+    Router::new()
+        .route("/health/live", get(live))
+        .route("/health/ready", get(ready))
+        .fallback(not_found)
+        .with_state(state)
+}
+
 async fn live() -> Response {
     axum::Json(json!({"status": "UP"})).into_response()
 }

@@ -29,6 +29,9 @@ pub const DEFAULT_ADDRESS: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 /// The default largest request body of a listener, in bytes (2 MiB).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
+/// The name the `--health` listener goes by in messages.
+const HEALTH_NAMESPACE: &str = "--health";
+
 /// The default time in-flight requests get to finish once shutdown begins.
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -55,6 +58,8 @@ pub struct ServeOptions {
     pub max_concurrency: Option<usize>,
     /// The time in-flight requests get to finish once shutdown begins.
     pub shutdown_timeout: Duration,
+    /// The address of an extra listener that serves only `/health/live` and `/health/ready`.
+    pub health: Option<SocketAddr>,
 }
 
 impl Default for ServeOptions {
@@ -68,6 +73,7 @@ impl Default for ServeOptions {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_concurrency: None,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            health: None,
         }
     }
 }
@@ -284,12 +290,19 @@ pub struct Server {
     shutdown: CancellationToken,
     /// One token per listener, children of `shutdown`, in start-up order.
     listener_shutdowns: Vec<CancellationToken>,
+    /// The bound address of the `--health` listener, if one was requested.
+    health_address: Option<SocketAddr>,
 }
 
 impl Server {
     /// Returns every bound listener, in start-up order.
     pub fn listeners(&self) -> &[Listener] {
         self.states.listeners()
+    }
+
+    /// Returns the bound address of the `--health` listener, if one was requested.
+    pub fn health_address(&self) -> Option<SocketAddr> {
+        self.health_address
     }
 
     /// Returns the serving state of every listener, as control adapters report it.
@@ -397,6 +410,9 @@ pub async fn serve_with_stdio(
     for listener in server.listeners() {
         eprintln!("{listener}");
     }
+    if let Some(address) = server.health_address() {
+        eprintln!("health probes listening on http://{address}/health/live and /health/ready");
+    }
     let shutdown = server.shutdown_token();
     tokio::spawn(async move {
         shutdown_signal().await;
@@ -499,6 +515,20 @@ pub async fn start_with_stdio(
         }
         bound.push((listener, address, members));
     }
+    let health = match options.health {
+        Some(address) => {
+            let listen_error = |source: io::Error| ServeError::Listen {
+                kind: AdapterKind::Control,
+                namespace: HEALTH_NAMESPACE,
+                address: address.to_string(),
+                source,
+            };
+            let listener = TcpListener::bind(address).await.map_err(listen_error)?;
+            let bound = listener.local_addr().map_err(listen_error)?;
+            Some((listener, bound))
+        }
+        None => None,
+    };
     let listeners = planned
         .iter()
         .zip(&addresses)
@@ -569,6 +599,21 @@ pub async fn start_with_stdio(
                 })
         });
     }
+    let health_address = health.as_ref().map(|(_, address)| *address);
+    if let Some((listener, _)) = health {
+        let router = control::health_router(capabilities, Arc::clone(&states));
+        let token = shutdown.child_token();
+        tasks.spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(token.cancelled_owned())
+                .await
+                .map_err(|error| ServeError::Stopped {
+                    kind: AdapterKind::Control,
+                    namespace: HEALTH_NAMESPACE,
+                    reason: error.to_string(),
+                })
+        });
+    }
     if let (Some(adapter), Some(context)) = (stdio_adapter, stdio_context) {
         tasks.spawn(serve_stdio(adapter, context, shutdown.clone()));
     }
@@ -577,6 +622,7 @@ pub async fn start_with_stdio(
         tasks,
         shutdown,
         listener_shutdowns,
+        health_address,
     })
 }
 
