@@ -71,6 +71,11 @@ enum Command {
         /// connections still open then are dropped.
         #[arg(long, value_name = "SECS", default_value_t = 10)]
         shutdown_timeout: u64,
+        /// Times an idempotent upstream request (GET, HEAD, PUT, DELETE, OPTIONS) is sent
+        /// again after a connection failure, waiting 100 ms and then twice as long each time, at most 5 s.
+        /// Never after any response.
+        #[arg(long, value_name = "N", default_value_t = 2)]
+        retries: u32,
         /// Also listen on this address and port for `GET /health/live` and
         /// `GET /health/ready` only, so probes never share a port with adapter routes.
         #[arg(long, value_name = "ADDR:PORT")]
@@ -244,6 +249,7 @@ async fn main() -> ExitCode {
             max_body_bytes,
             max_concurrency,
             shutdown_timeout,
+            retries,
             health,
             stdio,
         } => {
@@ -259,6 +265,7 @@ async fn main() -> ExitCode {
                     max_body_bytes,
                     max_concurrency: max_concurrency.and_then(to_usize),
                     shutdown_timeout: Duration::from_secs(shutdown_timeout),
+                    retries,
                     health,
                 })
             });

@@ -53,6 +53,14 @@ impl CapabilityContext {
         }
     }
 
+    /// Sets the retries after a connection failure of every upstream client, as
+    /// [`UpstreamClient::set_retries`] describes.
+    pub fn set_retries(&mut self, retries: u32) {
+        for client in &mut self.clients {
+            client.set_retries(retries);
+        }
+    }
+
     /// Returns the capability this context serves.
     pub fn capability(&self) -> &'static Capability {
         self.capability

@@ -58,6 +58,9 @@ pub struct ServeOptions {
     pub max_concurrency: Option<usize>,
     /// The time in-flight requests get to finish once shutdown begins.
     pub shutdown_timeout: Duration,
+    /// How many times an idempotent upstream request is sent again after a connection
+    /// failure.
+    pub retries: u32,
     /// The address of an extra listener that serves only `/health/live` and `/health/ready`.
     pub health: Option<SocketAddr>,
 }
@@ -73,6 +76,7 @@ impl Default for ServeOptions {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_concurrency: None,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            retries: upstream::DEFAULT_RETRIES,
             health: None,
         }
     }
@@ -463,12 +467,10 @@ pub async fn start_with_stdio(
     let mut planned = Vec::new();
     for (capability, binds) in capabilities.iter().copied().zip(binds) {
         metrics::register(capability);
-        let context = Arc::new(CapabilityContext::new(
-            capability,
-            binds,
-            http.clone(),
-            &options.base_uris,
-        ));
+        let mut context =
+            CapabilityContext::new(capability, binds, http.clone(), &options.base_uris);
+        context.set_retries(options.retries);
+        let context = Arc::new(context);
         let mut plan = |adapter: Served, address: Option<&'static str>, port: u16| {
             let (host, port) = resolve_address(adapter.namespace(), address, port, options);
             planned.push(PlannedAdapter {

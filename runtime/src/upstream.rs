@@ -82,7 +82,19 @@ pub struct UpstreamClient {
     http: reqwest::Client,
     api: &'static ConsumedApi,
     base_uri: String,
+    /// How many times an idempotent request is sent again after a connection failure.
+    retries: u32,
 }
+
+/// The default number of retries of an idempotent request after a connection failure.
+pub const DEFAULT_RETRIES: u32 = 2;
+
+/// The wait before the first retry, doubled before each later one up to
+/// [`MAX_RETRY_BACKOFF`].
+const RETRY_BACKOFF: Duration = Duration::from_millis(100);
+
+/// The longest wait between two retries.
+const MAX_RETRY_BACKOFF: Duration = Duration::from_secs(5);
 
 /// An upstream response, whatever its status.
 #[derive(Debug)]
@@ -198,7 +210,14 @@ impl UpstreamClient {
             http,
             api,
             base_uri,
+            retries: DEFAULT_RETRIES,
         }
+    }
+
+    /// Sets how many times an idempotent request (GET, HEAD, PUT, DELETE, OPTIONS) is sent
+    /// again when connecting fails. A request that got any response is never sent again.
+    pub fn set_retries(&mut self, retries: u32) {
+        self.retries = retries;
     }
 
     /// Returns the consumed API this client calls.
@@ -334,17 +353,42 @@ impl UpstreamClient {
         body: Option<bytes::Bytes>,
         operation: &str,
     ) -> Result<reqwest::Response, CallError> {
-        let mut request = self
-            .http
-            .request(method.clone(), url.clone())
-            .headers(headers);
-        if let Some(body) = body {
-            request = request.body(body);
+        let idempotent = matches!(
+            *method,
+            reqwest::Method::GET
+                | reqwest::Method::HEAD
+                | reqwest::Method::PUT
+                | reqwest::Method::DELETE
+                | reqwest::Method::OPTIONS
+        );
+        let mut attempt = 0;
+        loop {
+            let mut request = self
+                .http
+                .request(method.clone(), url.clone())
+                .headers(headers.clone());
+            if let Some(body) = &body {
+                request = request.body(body.clone());
+            }
+            match request.send().await {
+                Ok(response) => return Ok(response),
+                Err(error) if idempotent && error.is_connect() && attempt < self.retries => {
+                    let backoff = RETRY_BACKOFF
+                        .checked_mul(2_u32.saturating_pow(attempt))
+                        .map_or(MAX_RETRY_BACKOFF, |backoff| backoff.min(MAX_RETRY_BACKOFF));
+                    attempt += 1;
+                    tracing::warn!(
+                        operation,
+                        attempt,
+                        backoff_ms = u64::try_from(backoff.as_millis()).unwrap_or(u64::MAX),
+                        %error,
+                        "upstream connection failed, retrying"
+                    );
+                    tokio::time::sleep(backoff).await;
+                }
+                Err(error) => return Err(transport_error(error, operation)),
+            }
         }
-        request
-            .send()
-            .await
-            .map_err(|error| transport_error(error, operation))
     }
 
     /// Returns the URL of a call: base URI, encoded path and encoded query.

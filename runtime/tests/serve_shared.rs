@@ -10,11 +10,11 @@ use naftiko_runtime::descriptor::{
     ToolHints,
 };
 use naftiko_runtime::serve::{self, ServeOptions};
+use rmcp::ServiceExt as _;
 use rmcp::model::{CallToolRequestParams, CallToolResult, ClientConfig};
 use rmcp::service::{RoleClient, RunningService};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
-use rmcp::ServiceExt as _;
 use serde_json::Value;
 
 const ALPHA_REST: &str = "alpha-rest";
