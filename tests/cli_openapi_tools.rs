@@ -124,3 +124,31 @@ fn serve_exits_zero_on_sigterm() {
     let exit = child.wait().expect("naftiko-rs exits");
     assert_eq!(exit.code(), Some(0));
 }
+
+#[test]
+fn serve_help_documents_units() {
+    let output = run(&["serve", "--help"], &[]);
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "--upstream-timeout <SECS>",
+        "--connect-timeout <SECS>",
+        "--shutdown-timeout <SECS>",
+        "--max-body-bytes <BYTES>",
+        "--max-concurrency <N>",
+        "--retries <N>",
+        "--health <ADDR:PORT>",
+        "--only <CAPABILITY>",
+        "env: NAFTIKO_ADDRESS",
+        "env: NAFTIKO_PORTS",
+        "env: NAFTIKO_BASE_URIS",
+        "env: NAFTIKO_ONLY",
+        "in seconds",
+        "in bytes",
+    ] {
+        assert!(
+            help.contains(expected),
+            "`{expected}` missing from:\n{help}"
+        );
+    }
+}
