@@ -1,4 +1,5 @@
-//! The `naftiko-rs` command: serves or lists the capabilities compiled from `specs/`.
+//! The `naftiko-rs` command: serves the capabilities compiled from `specs/`, lists them, and
+//! prints their OpenAPI documents and MCP tool lists.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
