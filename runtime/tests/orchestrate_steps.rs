@@ -477,7 +477,6 @@ impl RoutedUpstream {
         });
         Self {
             base_uri: format!("http://{address}"),
-            base_uri_from: None,
             recorded,
         }
     }
