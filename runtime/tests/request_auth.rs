@@ -149,7 +149,6 @@ authenticated_api!(
 fn context_with_timeout(
     capability: &'static Capability,
     base_uri: &str,
-    base_uri_from: None,
     secret: &str,
     timeout: Duration,
 ) -> CapabilityContext {
