@@ -287,6 +287,18 @@ fn input_name(call: &Call, declared: &'static [Input], param: &str) -> Option<&'
     }
 }
 
+/// Renders a base URI built from bind variables. A failure leaves the spec's (empty)
+/// base URI, so calls fail with an invalid-URL error that names the operation.
+fn render_base_uri(template: crate::descriptor::Template, binds: &BindValues) -> Option<String> {
+    match upstream::render_template(template, binds, &[]) {
+        Ok(uri) => Some(uri),
+        Err(error) => {
+            tracing::error!(error = %error, "cannot build a base URI from bind variables");
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,17 +376,5 @@ mod tests {
         let values = inputs_from_json(INPUTS, &arguments(json!({"org": "acme", "extra": 1})))
             .expect("extra arguments are ignored");
         assert_eq!(values.len(), 3);
-    }
-}
-
-/// Renders a base URI built from bind variables. A failure leaves the spec's (empty)
-/// base URI, so calls fail with an invalid-URL error that names the operation.
-fn render_base_uri(template: crate::descriptor::Template, binds: &BindValues) -> Option<String> {
-    match upstream::render_template(template, binds, &[]) {
-        Ok(uri) => Some(uri),
-        Err(error) => {
-            tracing::error!(error = %error, "cannot build a base URI from bind variables");
-            None
-        }
     }
 }
