@@ -75,11 +75,11 @@ pub struct SkillTool {
     pub name: String,
     /// The description.
     pub description: Option<String>,
-    /// What the tool points at.
+    /// The operation, tool or file the tool points at.
     pub source: SkillToolSource,
 }
 
-/// What a skill tool points at.
+/// The target of a skill tool.
 #[derive(Debug)]
 pub enum SkillToolSource {
     /// An exposed operation or tool: adapter namespace and name.
@@ -120,11 +120,11 @@ pub struct McpResource {
     pub uri: String,
     /// The MIME type.
     pub mime_type: Option<String>,
-    /// Where the contents come from.
+    /// The source of the contents.
     pub source: ResourceSource,
 }
 
-/// Where an MCP resource's contents come from.
+/// The source of an MCP resource's contents.
 #[derive(Debug)]
 pub enum ResourceSource {
     /// A file embedded at build time.
@@ -164,13 +164,13 @@ pub struct BindVariable {
     pub namespace: String,
     /// The key templates use.
     pub key: String,
-    /// Where its value is read.
+    /// The source of its value.
     pub source: BindSource,
     /// The fields that use it.
     pub used_by: Vec<String>,
 }
 
-/// Where a bind variable's value is read.
+/// The source of a bind variable's value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BindSource {
     /// An environment variable.
@@ -321,7 +321,7 @@ pub struct UpstreamOperation {
     pub output_format: RawFormat,
     /// `outputSchema`: the CSS selector of the HTML tables to read.
     pub output_scope: Option<String>,
-    /// What a step calling this operation sees of the response.
+    /// The projection of the response that a step calling this operation receives.
     pub projection: Output,
     /// `label`.
     pub label: Option<String>,
@@ -397,7 +397,7 @@ pub enum PathPart {
     Param(usize),
 }
 
-/// Where a parameter travels.
+/// The placement of a parameter in a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Location {
     /// A path segment.

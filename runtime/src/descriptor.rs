@@ -38,13 +38,13 @@ pub struct BindVariable {
     pub namespace: &'static str,
     /// The key inside that bind entry, as templates name it.
     pub key: &'static str,
-    /// Where the value is read from.
+    /// The source of the value.
     pub source: BindSource,
     /// The spec fields that use the variable, for the message when it is missing.
     pub used_by: &'static [&'static str],
 }
 
-/// Where a bind variable's value comes from.
+/// The source of a bind variable's value.
 #[derive(Debug)]
 pub enum BindSource {
     /// The environment variable of that name.
@@ -86,7 +86,7 @@ pub enum Auth {
         name: &'static str,
         /// The key.
         value: Template,
-        /// Where the key goes.
+        /// The placement of the key.
         placement: ApiKeyPlacement,
     },
     /// `Authorization: Basic` with a user name and password.
@@ -123,7 +123,7 @@ pub enum CallerAuth {
         name: &'static str,
         /// The key callers must send.
         value: Template,
-        /// Where callers send the key.
+        /// The placement of the key in callers' requests.
         placement: ApiKeyPlacement,
     },
     /// `Authorization: Basic` with a user name and password (RFC 7617).
@@ -146,7 +146,7 @@ pub enum CallerAuth {
     },
 }
 
-/// Where an API key travels.
+/// The placement of an API key in a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApiKeyPlacement {
     /// A request header.
@@ -288,16 +288,16 @@ pub struct BodyField {
 pub enum BodyPart {
     /// Literal text.
     Literal(&'static str),
-    /// A value, escaped for where it stands.
+    /// A value, escaped for its position in the template.
     Value {
-        /// Where the value comes from.
+        /// The source of the value.
         source: TemplatePart,
-        /// How it is written.
+        /// The escaping applied to it.
         escape: Escape,
     },
 }
 
-/// How a value is written into a body template.
+/// The escaping of a value written into a body template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Escape {
     /// As text, unchanged.

@@ -17,7 +17,7 @@ use crate::rest::error_response;
 pub struct RequestLimits {
     /// The largest request body accepted, in bytes; a larger one gets a JSON `413`.
     pub max_body_bytes: usize,
-    /// The most requests served at once; one more gets a JSON `503`. `None` sets no limit.
+    /// The maximum number of requests served at once; one more gets a JSON `503`. `None` sets no limit.
     pub max_concurrency: Option<usize>,
 }
 

@@ -93,7 +93,7 @@ pub const DEFAULT_RETRIES: u32 = 2;
 /// [`MAX_RETRY_BACKOFF`].
 const RETRY_BACKOFF: Duration = Duration::from_millis(100);
 
-/// The longest wait between two retries.
+/// The maximum wait between two retries.
 const MAX_RETRY_BACKOFF: Duration = Duration::from_secs(5);
 
 /// An upstream response, whatever its status.
