@@ -525,6 +525,26 @@ pub enum CallerAuth {
         /// The realm sent in challenges.
         realm: String,
     },
+    /// An OAuth 2.0 resource server: JWT access tokens verified with the issuer's keys.
+    OAuth2 {
+        /// The issuer URL (`authorizationServerUri`).
+        issuer: Vec<TemplatePart>,
+        /// The value the token's `aud` must contain: `audience`, or else `resource`.
+        audience: Option<Vec<TemplatePart>>,
+        /// The adapter's resource identifier.
+        resource: Option<Vec<TemplatePart>>,
+        /// The scopes every token must grant.
+        scopes: Vec<Vec<TemplatePart>>,
+        /// The token validation method.
+        validation: TokenValidation,
+    },
+}
+
+/// The method an OAuth 2.0 resource server uses to validate access tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenValidation {
+    /// JWTs checked with the keys that the issuer's metadata names in `jwks_uri`.
+    Jwks,
 }
 
 /// A REST adapter.

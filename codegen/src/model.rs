@@ -101,6 +101,18 @@ pub struct Authentication {
     pub password: Option<Text>,
     /// `headers`: the catalog's API keys as a map of header names to values.
     pub headers: Vec<(Text, Text)>,
+    /// `authorizationServerUri`: the issuer of the access tokens an oauth2 adapter accepts.
+    pub authorization_server_uri: Option<Text>,
+    /// `resource`: the adapter's own resource identifier, for oauth2.
+    pub resource: Option<Text>,
+    /// `audience`: the `aud` value that oauth2 access tokens must contain.
+    pub audience: Option<Text>,
+    /// `scopes`: the scopes that oauth2 access tokens must grant.
+    pub scopes: Vec<Text>,
+    /// `tokenValidation`: `jwks` or `introspection`.
+    pub token_validation: Option<Text>,
+    /// `tokenEndpoint`: where clients obtain tokens, which a resource server does not use.
+    pub token_endpoint: Option<Text>,
 }
 
 /// A resource of a consumed API.

@@ -167,5 +167,10 @@ fn security_scheme(auth: &CallerAuth) -> (&'static str, Value) {
         ),
         CallerAuth::Basic { .. } => ("basic", json!({ "type": "http", "scheme": "basic" })),
         CallerAuth::Digest { .. } => ("digest", json!({ "type": "http", "scheme": "digest" })),
+        // The issuer may be a bind variable, so no OpenID Connect URL is known at build time.
+        CallerAuth::OAuth2 { .. } => (
+            "oauth2",
+            json!({ "type": "http", "scheme": "bearer", "bearerFormat": "JWT" }),
+        ),
     }
 }

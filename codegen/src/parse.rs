@@ -432,6 +432,14 @@ impl Reader<'_> {
         let username = self.text(&mut fields, "username");
         let password = self.text(&mut fields, "password");
         let headers = self.text_map(&mut fields, "headers");
+        // The reference engine's Java model spells the issuer field `authorizationServerUrl`.
+        let issuer = self.text(&mut fields, "authorizationServerUri");
+        let issuer = issuer.or_else(|| self.text(&mut fields, "authorizationServerUrl"));
+        let resource = self.text(&mut fields, "resource");
+        let audience = self.text(&mut fields, "audience");
+        let scopes = self.list(&mut fields, "scopes", Self::scope);
+        let token_validation = self.text(&mut fields, "tokenValidation");
+        let token_endpoint = self.text(&mut fields, "tokenEndpoint");
         fields.ignore(&["description"]);
         self.finish(fields);
         Some(Authentication {
@@ -444,6 +452,28 @@ impl Reader<'_> {
             username,
             password,
             headers,
+            authorization_server_uri: issuer,
+            resource,
+            audience,
+            scopes,
+            token_validation,
+            token_endpoint,
+        })
+    }
+
+    fn scope(&mut self, node: &Node) -> Option<Text> {
+        let Some(scope) = node.as_str() else {
+            self.diagnostics
+                .error(
+                    node.pos,
+                    format!("a scope must be a string, found {}", node.kind()),
+                )
+                .hint("list scopes as strings, such as `- stock:read`");
+            return None;
+        };
+        Some(Text {
+            pos: node.pos,
+            value: scope.to_string(),
         })
     }
 

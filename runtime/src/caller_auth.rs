@@ -12,6 +12,12 @@
 //!
 //! Digest nonces are stateless, so every replica of an adapter accepts the nonces of the
 //! others: see [`NONCE_LIFETIME`].
+//!
+//! With oauth2 the adapter is an OAuth 2.0 resource server that verifies JWT access tokens
+//! with its authorization server's published keys: see [`oauth2`]. A token that lacks a
+//! required scope gets a `403`, and a key set that cannot be fetched a `503`.
+
+pub mod oauth2;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -33,6 +39,7 @@ use crate::descriptor::{ApiKeyPlacement, CallerAuth, Template};
 use crate::rest::error_response;
 use crate::secret::{BindValues, Secret};
 use crate::upstream::render_template;
+use oauth2::OAuth2Verifier;
 
 /// How long a digest nonce stays valid after the challenge that issued it.
 ///
@@ -60,7 +67,29 @@ pub fn protect(
     auth: &'static CallerAuth,
     binds: &BindValues,
 ) -> Router {
-    let verifier = Verifier::new(adapter, auth, binds).inspect_err(|error| {
+    protect_adapter(router, adapter, auth, binds, false)
+}
+
+/// Wraps the router of an MCP adapter like [`protect`]. With oauth2 it also serves the
+/// adapter's protected-resource metadata (RFC 9728) without authentication, and points to it
+/// from every challenge, as the MCP authorization specification requires.
+pub fn protect_mcp(
+    router: Router,
+    adapter: &'static str,
+    auth: &'static CallerAuth,
+    binds: &BindValues,
+) -> Router {
+    protect_adapter(router, adapter, auth, binds, true)
+}
+
+fn protect_adapter(
+    router: Router,
+    adapter: &'static str,
+    auth: &'static CallerAuth,
+    binds: &BindValues,
+    mcp: bool,
+) -> Router {
+    let verifier = Check::new(adapter, auth, binds, mcp).inspect_err(|error| {
         tracing::error!(
             adapter,
             scheme = scheme_name(auth),
@@ -76,7 +105,45 @@ pub fn protect(
 struct Guard {
     adapter: &'static str,
     /// The rendered credential, or why it could not be rendered.
-    verifier: Result<Verifier, String>,
+    verifier: Result<Check, String>,
+}
+
+/// The check of one adapter's callers.
+enum Check {
+    /// A credential compared with the expected one.
+    Static(Verifier),
+    /// An access token verified with the authorization server's keys.
+    OAuth2(Box<OAuth2Verifier>),
+}
+
+impl Check {
+    fn new(
+        adapter: &'static str,
+        auth: &'static CallerAuth,
+        binds: &BindValues,
+        mcp: bool,
+    ) -> Result<Self, String> {
+        match auth {
+            CallerAuth::OAuth2 {
+                issuer,
+                audience,
+                resource,
+                scopes,
+                validation,
+            } => {
+                let config = oauth2::Config {
+                    issuer,
+                    audience: *audience,
+                    resource: *resource,
+                    scopes,
+                    validation: *validation,
+                };
+                let verifier = OAuth2Verifier::new(adapter, &config, binds, mcp)?;
+                Ok(Self::OAuth2(Box::new(verifier)))
+            }
+            _ => Verifier::new(adapter, auth, binds).map(Self::Static),
+        }
+    }
 }
 
 /// An expected credential, rendered at start-up.
@@ -147,6 +214,7 @@ fn scheme_name(auth: &CallerAuth) -> &'static str {
         CallerAuth::ApiKey { .. } => "apikey",
         CallerAuth::Basic { .. } => "basic",
         CallerAuth::Digest { .. } => "digest",
+        CallerAuth::OAuth2 { .. } => "oauth2",
     }
 }
 
@@ -219,6 +287,7 @@ impl Verifier {
                     nonce_key,
                 })
             }
+            CallerAuth::OAuth2 { .. } => Err("oauth2 is checked by an OAuth2Verifier".to_owned()),
         }
     }
 
@@ -569,7 +638,16 @@ async fn authenticate(
     next: Next,
 ) -> Response {
     let verifier = match &guard.verifier {
-        Ok(verifier) => verifier,
+        Ok(Check::Static(verifier)) => verifier,
+        Ok(Check::OAuth2(verifier)) => {
+            if let Some(metadata) = verifier.metadata_response(&request) {
+                return metadata;
+            }
+            return match verifier.check(&mut request).await {
+                Ok(()) => next.run(request).await,
+                Err(response) => response,
+            };
+        }
         Err(_) => {
             return error_response(
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -144,6 +144,31 @@ pub enum CallerAuth {
         /// The protection space sent in the challenge, such as the expose namespace.
         realm: &'static str,
     },
+    /// OAuth 2.0 access tokens (RFC 6750 bearer JWTs) issued by an external authorization
+    /// server: the adapter is a resource server and issues no tokens itself.
+    OAuth2 {
+        /// The issuer URL (`authorizationServerUri`): tokens must carry it as `iss`, and its
+        /// metadata document names the key set.
+        issuer: Template,
+        /// The value that the token's `aud` must contain. The code generator fills it from
+        /// `resource` when the spec declares no `audience`; `None` checks no audience.
+        audience: Option<Template>,
+        /// This server's resource identifier (RFC 8707), published in the protected-resource
+        /// metadata of MCP adapters.
+        resource: Option<Template>,
+        /// The scopes every token must grant.
+        scopes: &'static [Template],
+        /// The token validation method.
+        validation: TokenValidation,
+    },
+}
+
+/// The method an OAuth 2.0 resource server uses to validate access tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenValidation {
+    /// JWTs checked locally against the issuer's JSON Web Key Set, found through the
+    /// `jwks_uri` of the issuer's metadata (RFC 8414 or OpenID Connect discovery).
+    Jwks,
 }
 
 /// The placement of an API key in a request.

@@ -115,7 +115,7 @@ pub fn router(adapter: &'static McpAdapter, context: Arc<CapabilityContext>) -> 
 /// replicas need no shared store. It accepts every protocol version rmcp supports, from the
 /// `initialize` handshake of older clients to the per-request metadata of `2026-07-28`, and
 /// sends plain JSON responses where no notification has to be streamed. When the adapter
-/// declares caller authentication, every request must pass [`caller_auth::protect`] first.
+/// declares caller authentication, every request must pass [`caller_auth::protect_mcp`] first.
 pub fn router_with_allowed_hosts(
     adapter: &'static McpAdapter,
     context: Arc<CapabilityContext>,
@@ -127,7 +127,7 @@ pub fn router_with_allowed_hosts(
         .route_service("/mcp", service.clone())
         .route_service("/", service);
     match &adapter.auth {
-        Some(auth) => caller_auth::protect(router, adapter.namespace, auth, &binds),
+        Some(auth) => caller_auth::protect_mcp(router, adapter.namespace, auth, &binds),
         None => router,
     }
 }

@@ -346,8 +346,39 @@ fn caller_auth(auth: Option<&CallerAuth>) -> TokenStream {
             let (username, password) = (template(username), template(password));
             quote!(rt::CallerAuth::Digest { username: #username, password: #password, realm: #realm })
         }
+        CallerAuth::OAuth2 {
+            issuer,
+            audience,
+            resource,
+            scopes,
+            validation,
+        } => {
+            let issuer = template(issuer);
+            let (audience, resource) = (optional_template(audience), optional_template(resource));
+            let scopes = scopes.iter().map(|scope| template(scope));
+            let validation = match validation {
+                TokenValidation::Jwks => quote!(rt::TokenValidation::Jwks),
+            };
+            quote!(rt::CallerAuth::OAuth2 {
+                issuer: #issuer,
+                audience: #audience,
+                resource: #resource,
+                scopes: &[#(#scopes),*],
+                validation: #validation,
+            })
+        }
     };
     quote!(Some(#auth))
+}
+
+fn optional_template(parts: &Option<Vec<TemplatePart>>) -> TokenStream {
+    match parts {
+        Some(parts) => {
+            let parts = template(parts);
+            quote!(Some(#parts))
+        }
+        None => quote!(None),
+    }
 }
 
 fn auth_tokens(auth: &Auth) -> TokenStream {

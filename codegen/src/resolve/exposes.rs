@@ -64,17 +64,32 @@ impl Resolver<'_> {
         auth: Option<&model::Authentication>,
         namespace: &str,
     ) -> Option<Option<CallerAuth>> {
+        self.adapter_auth(auth, namespace, false)
+    }
+
+    /// Resolves how callers of an MCP adapter must authenticate: as [`Self::caller_auth`],
+    /// but oauth2 also needs the `resource` that the protected-resource metadata publishes.
+    #[allow(clippy::option_option)]
+    fn mcp_caller_auth(
+        &mut self,
+        auth: Option<&model::Authentication>,
+        namespace: &str,
+    ) -> Option<Option<CallerAuth>> {
+        self.adapter_auth(auth, namespace, true)
+    }
+
+    #[allow(clippy::option_option)]
+    fn adapter_auth(
+        &mut self,
+        auth: Option<&model::Authentication>,
+        namespace: &str,
+        mcp: bool,
+    ) -> Option<Option<CallerAuth>> {
         let Some(auth) = auth else {
             return Some(None);
         };
         if auth.kind.value == "oauth2" {
-            self.diagnostics
-                .error(
-                    auth.kind.pos,
-                    "oauth2 caller authentication is not yet supported",
-                )
-                .hint("use bearer, apikey, basic or digest");
-            return None;
+            return self.oauth2_caller_auth(auth, namespace, mcp).map(Some);
         }
         let resolved = match self.auth(auth, &format!("exposes `{namespace}`"))? {
             Auth::Bearer(token) => CallerAuth::Bearer(token),
@@ -384,7 +399,7 @@ impl Resolver<'_> {
             (true, None) => Some(0),
             _ => self.port(adapter.port, adapter.pos, namespace),
         };
-        let auth = self.caller_auth(adapter.authentication.as_ref(), namespace);
+        let auth = self.mcp_caller_auth(adapter.authentication.as_ref(), namespace);
         let kind = AdapterKind {
             is_rest: false,
             namespace,

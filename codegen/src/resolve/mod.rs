@@ -16,6 +16,7 @@ mod body;
 mod call;
 mod consumes;
 mod exposes;
+mod oauth2;
 mod outputs;
 mod steps;
 mod text;

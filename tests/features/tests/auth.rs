@@ -1,12 +1,12 @@
 //! Authentication of consumed APIs (`specs/auth.yaml`): an API key in a header and in the
 //! query, HTTP basic and HTTP digest, each checked by a fake warehouse that rejects a
-//! wrong credential.
+//! wrong credential; and the oauth2 MCP adapter's protected-resource metadata and challenge.
 
 mod common;
 
 use md5::{Digest, Md5};
 use naftiko_feature_tests::auth::CAPABILITY;
-use naftiko_feature_tests::auth::exposes::{inventory_mcp, inventory_rest};
+use naftiko_feature_tests::auth::exposes::{inventory_mcp, inventory_oauth_mcp, inventory_rest};
 use serde_json::{Value, json};
 
 use common::{RecordedRequest, Reply, Upstream};
@@ -390,5 +390,48 @@ async fn mcp_tools_authenticate_each_scheme() {
             "/west/stock/D-4",
             "/west/stock/D-4",
         ]
+    );
+}
+
+#[tokio::test]
+async fn oauth2_mcp_adapter_publishes_metadata() {
+    // Neither request below needs the issuer's keys, so no request leaves this test. The
+    // consumed APIs point at a loopback port that was free a moment ago.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds a loopback port");
+    let dead = format!("http://{}", listener.local_addr().expect("local address"));
+    drop(listener);
+    let adapter = common::serve(inventory_oauth_mcp::router(context(&dead))).await;
+
+    let response = common::get(&format!(
+        "{adapter}/.well-known/oauth-protected-resource/mcp"
+    ))
+    .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(
+        response.json(),
+        json!({
+            "resource": "https://tools.warehouse.example.com/mcp",
+            "authorization_servers": ["https://login.warehouse.example.com"],
+            "scopes_supported": ["stock:read"],
+            "bearer_methods_supported": ["header"],
+        })
+    );
+
+    let response = common::loopback_http()
+        .post(format!("{adapter}/mcp"))
+        .send()
+        .await
+        .expect("request reaches the adapter");
+    assert_eq!(response.status(), 401);
+    let challenge = response
+        .headers()
+        .get("www-authenticate")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    assert_eq!(
+        challenge,
+        "Bearer realm=\"inventory-oauth-mcp\", scope=\"stock:read\", resource_metadata=\"https://tools.warehouse.example.com/.well-known/oauth-protected-resource/mcp\""
     );
 }
