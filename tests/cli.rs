@@ -26,7 +26,6 @@ use common::{FakeHub, TOKEN, WAIT};
 
 const REST_NAMESPACE: &str = "docker-hub-org-access-tokens-rest";
 const MCP_NAMESPACE: &str = "docker-hub-org-access-tokens-mcp";
-const CONSUMES_NAMESPACE: &str = "docker-hub-org-access-tokens";
 
 const PROXY_VARIABLES: [&str; 8] = [
     "HTTP_PROXY",
@@ -54,21 +53,42 @@ fn naftiko() -> Command {
     command
 }
 
-/// Returns the `serve` command with the REST adapter on `rest_port` and the MCP adapter on
-/// a free port (`0` lets the system pick one), the consumed API at `base_uri`, [`TOKEN`]
-/// as `DOCKER_HUB_API_KEY` and debug logging.
-fn serve_command(base_uri: &str, rest_port: u16) -> Command {
+/// Returns the `serve` command with every REST adapter on `rest_port` and every MCP adapter
+/// on `mcp_port`, so each kind shares one listener as on the specs' ports, every consumed
+/// API at `base_uri`, [`TOKEN`] as `DOCKER_HUB_API_KEY` and debug logging.
+fn serve_command(base_uri: &str, rest_port: u16, mcp_port: u16) -> Command {
     let mut command = naftiko();
+    command.arg("serve");
+    for capability in naftiko_rs::CAPABILITIES {
+        for adapter in capability.rest {
+            command
+                .arg("--port")
+                .arg(format!("{}={rest_port}", adapter.namespace));
+        }
+        for adapter in capability.mcp {
+            command
+                .arg("--port")
+                .arg(format!("{}={mcp_port}", adapter.namespace));
+        }
+        for api in capability.consumes {
+            command
+                .arg("--base-uri")
+                .arg(format!("{}={base_uri}", api.namespace));
+        }
+    }
     command
-        .args(["serve", "--port"])
-        .arg(format!("{REST_NAMESPACE}={rest_port}"))
-        .arg("--port")
-        .arg(format!("{MCP_NAMESPACE}=0"))
-        .arg("--base-uri")
-        .arg(format!("{CONSUMES_NAMESPACE}={base_uri}"))
         .env("DOCKER_HUB_API_KEY", TOKEN)
         .env("RUST_LOG", "debug");
     command
+}
+
+/// Returns [`serve_command`] on two loopback ports that were free a moment ago.
+async fn serve_on_free_ports(base_uri: &str) -> Command {
+    serve_command(
+        base_uri,
+        common::free_port().await,
+        common::free_port().await,
+    )
 }
 
 /// A running `naftiko-rs serve`, killed on drop, with its output collected as it arrives.
@@ -77,9 +97,11 @@ struct Served {
     stdout: Arc<Mutex<String>>,
     stderr: Arc<Mutex<String>>,
     readers: Vec<JoinHandle<()>>,
-    /// The REST adapter's base URL, from its "listening on" line.
+    /// The shared REST listener's base URL, from the org access tokens adapter's
+    /// "listening on" line.
     rest_url: String,
-    /// The MCP adapter's URL, from its "listening on" line.
+    /// The shared MCP listener's union URL (`/mcp`), from the org access tokens adapter's
+    /// "listening on" line.
     mcp_url: String,
 }
 
@@ -217,7 +239,7 @@ fn assert_no_token(stdout: &str, stderr: &str) {
 #[tokio::test]
 async fn serve_rest_and_mcp_calls() {
     let hub = FakeHub::start().await;
-    let served = spawn_served(serve_command(&hub.base_uri, 0)).await;
+    let served = spawn_served(serve_on_free_ports(&hub.base_uri).await).await;
     let token_url = format!(
         "{}/v1/v2/orgs/my%20org/access-tokens/{SEEDED_TOKEN_ID}",
         served.rest_url
@@ -253,7 +275,11 @@ async fn serve_rest_and_mcp_calls() {
 
     let transport = StreamableHttpClientTransport::with_client(
         common::loopback_http(),
-        StreamableHttpClientTransportConfig::with_uri(served.mcp_url.clone()),
+        // The shared MCP listener serves the adapter alone, with its own tool names, here.
+        StreamableHttpClientTransportConfig::with_uri(format!(
+            "{}/{MCP_NAMESPACE}",
+            served.mcp_url
+        )),
     );
     let client = tokio::time::timeout(WAIT, ClientConfig::default().serve(transport))
         .await
@@ -303,7 +329,7 @@ async fn serve_rest_and_mcp_calls() {
 
 #[tokio::test]
 async fn serve_dead_upstream_is_502() {
-    let served = spawn_served(serve_command(&common::dead_base_uri().await, 0)).await;
+    let served = spawn_served(serve_on_free_ports(&common::dead_base_uri().await).await).await;
 
     let response = common::send(
         Method::GET,
@@ -331,24 +357,24 @@ async fn serve_dead_upstream_is_502() {
 #[tokio::test]
 async fn serve_without_token_exits_2() {
     let hub = FakeHub::start().await;
-    let mut command = serve_command(&hub.base_uri, 0);
+    let mut command = serve_command(&hub.base_uri, 0, 0);
     command.env_remove("DOCKER_HUB_API_KEY");
 
     let (status, _, stderr) = run_to_exit(command).await;
 
     assert_eq!(status.code(), Some(2), "stderr:\n{stderr}");
     assert!(stderr.contains("DOCKER_HUB_API_KEY"), "{stderr}");
-    assert!(
-        stderr.contains("specs/docker-hub-org-access-tokens.yaml"),
-        "{stderr}"
-    );
+    // Start-up stops at the first capability, in spec file order, that lacks the variable.
+    let first = naftiko_rs::CAPABILITIES[0].spec_file;
+    assert_eq!(first, "specs/docker-hub-access-tokens.yaml");
+    assert!(stderr.contains(first), "{stderr}");
     assert!(hub.requests().is_empty(), "no upstream request");
 }
 
 #[tokio::test]
 async fn serve_empty_token_exits_2() {
     let hub = FakeHub::start().await;
-    let mut command = serve_command(&hub.base_uri, 0);
+    let mut command = serve_command(&hub.base_uri, 0, 0);
     command.env("DOCKER_HUB_API_KEY", "");
 
     let (status, _, stderr) = run_to_exit(command).await;
@@ -362,13 +388,17 @@ async fn serve_port_in_use_exits_2() {
     let hub = FakeHub::start().await;
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("binds a loopback port");
     let port = taken.local_addr().expect("local address").port();
-    let command = serve_command(&hub.base_uri, port);
+    let command = serve_command(&hub.base_uri, port, 0);
 
     let (status, _, stderr) = run_to_exit(command).await;
 
     assert_eq!(status.code(), Some(2), "stderr:\n{stderr}");
     assert!(stderr.contains(&format!("127.0.0.1:{port}")), "{stderr}");
-    assert!(stderr.contains(REST_NAMESPACE), "{stderr}");
+    // The shared REST listener is named after its first adapter, in spec file order.
+    assert!(
+        stderr.contains("rest adapter `docker-hub-access-tokens-rest`"),
+        "{stderr}"
+    );
     assert!(!stderr.contains(TOKEN), "{stderr}");
     drop(taken);
 }
@@ -376,7 +406,7 @@ async fn serve_port_in_use_exits_2() {
 #[tokio::test]
 async fn serve_unknown_namespace_exits_2() {
     let hub = FakeHub::start().await;
-    let mut command = serve_command(&hub.base_uri, 0);
+    let mut command = serve_command(&hub.base_uri, 0, 0);
     command.args(["--port", "no-such-adapter=0"]);
 
     let (status, _, stderr) = run_to_exit(command).await;
@@ -395,17 +425,25 @@ async fn list_prints_adapters() {
     .await;
 
     assert!(status.success(), "stderr:\n{stderr}");
+    // The lines of this capability: from its own line to the next capability's.
+    let section: String = stdout
+        .split_inclusive('\n')
+        .skip_while(|line| !line.starts_with("capability docker-hub-org-access-tokens "))
+        .enumerate()
+        .take_while(|(index, line)| *index == 0 || !line.starts_with("capability "))
+        .map(|(_, line)| line)
+        .collect();
     assert!(
-        stdout.contains("capability docker-hub-org-access-tokens"),
-        "{stdout}"
+        !section.is_empty(),
+        "no org access tokens capability in:\n{stdout}"
     );
     assert!(
-        stdout.contains(&format!("rest {REST_NAMESPACE} on http://127.0.0.1:8080")),
-        "{stdout}"
+        section.contains(&format!("rest {REST_NAMESPACE} on http://127.0.0.1:8080")),
+        "{section}"
     );
     assert!(
-        stdout.contains(&format!("mcp {MCP_NAMESPACE} on http://127.0.0.1:9090/mcp")),
-        "{stdout}"
+        section.contains(&format!("mcp {MCP_NAMESPACE} on http://127.0.0.1:9090/mcp")),
+        "{section}"
     );
 
     let one = "docker-hub-org-access-tokens.v2-orgs-org_name-access-tokens-access_token_id";
@@ -422,7 +460,7 @@ async fn list_prints_adapters() {
         format!("DELETE {one_route} -> {one}.delete (DELETE {one_path})"),
     ];
     for route in &routes {
-        assert!(stdout.contains(route), "missing `{route}` in:\n{stdout}");
+        assert!(section.contains(route), "missing `{route}` in:\n{section}");
     }
 
     let tools = [
@@ -433,7 +471,7 @@ async fn list_prints_adapters() {
         format!("tool delete-access-token -> {one}.delete (DELETE {one_path})"),
     ];
     for tool in &tools {
-        assert!(stdout.contains(tool), "missing `{tool}` in:\n{stdout}");
+        assert!(section.contains(tool), "missing `{tool}` in:\n{section}");
     }
-    assert_eq!(stdout.matches(" -> ").count(), 10, "{stdout}");
+    assert_eq!(section.matches(" -> ").count(), 10, "{section}");
 }

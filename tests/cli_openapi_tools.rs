@@ -39,7 +39,23 @@ fn openapi_prints_one_document() {
 #[test]
 fn openapi_prints_every_document() {
     let documents = stdout_json(&run(&["openapi"], &[]));
-    assert!(documents[REST_NAMESPACE]["paths"].is_object());
+    let mut namespaces: Vec<&str> = naftiko_rs::CAPABILITIES
+        .iter()
+        .flat_map(|capability| capability.rest.iter().map(|adapter| adapter.namespace))
+        .collect();
+    namespaces.sort_unstable();
+    assert_eq!(namespaces.len(), 10);
+    let mut printed: Vec<&str> = documents
+        .as_object()
+        .expect("an object keyed by namespace")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    printed.sort_unstable();
+    assert_eq!(printed, namespaces);
+    for namespace in namespaces {
+        assert!(documents[namespace]["paths"].is_object(), "{namespace}");
+    }
 }
 
 #[test]
@@ -84,17 +100,25 @@ fn serve_reads_only_from_env() {
 #[cfg(unix)]
 #[test]
 fn serve_exits_zero_on_sigterm() {
+    // Port 0 for every adapter, so none binds the specs' ports 8080 and 9090.
+    let mut ports = Vec::new();
+    let mut base_uris = Vec::new();
+    for capability in naftiko_rs::CAPABILITIES {
+        let adapters = capability.rest.iter().map(|adapter| adapter.namespace);
+        let adapters = adapters.chain(capability.mcp.iter().map(|adapter| adapter.namespace));
+        ports.extend(adapters.map(|namespace| format!("{namespace}=0")));
+        // Port 9 on loopback: nothing is sent there, because no request is served.
+        base_uris.extend(
+            capability
+                .consumes
+                .iter()
+                .map(|api| format!("{}=http://127.0.0.1:9", api.namespace)),
+        );
+    }
     let mut child = Command::new(env!("CARGO_BIN_EXE_naftiko-rs"))
         .arg("serve")
-        .env(
-            "NAFTIKO_PORTS",
-            format!("{REST_NAMESPACE}=0,{MCP_NAMESPACE}=0"),
-        )
-        // Port 9 on loopback: nothing is sent there, because no request is served.
-        .env(
-            "NAFTIKO_BASE_URIS",
-            "docker-hub-org-access-tokens=http://127.0.0.1:9",
-        )
+        .env("NAFTIKO_PORTS", ports.join(","))
+        .env("NAFTIKO_BASE_URIS", base_uris.join(","))
         .env("NAFTIKO_ADDRESS", "127.0.0.1")
         .env_remove("NAFTIKO_ONLY")
         .env("DOCKER_HUB_API_KEY", "dckr_oat_cli-token")
@@ -106,7 +130,7 @@ fn serve_exits_zero_on_sigterm() {
     let stderr = child.stderr.take().expect("stderr is piped");
     let mut lines = BufReader::new(stderr).lines();
     let mut listening = 0;
-    while listening < 2 {
+    while listening < ports.len() {
         let line = lines
             .next()
             .expect("serve prints its listeners")

@@ -4,6 +4,7 @@
 // Each test crate uses a different part of this module.
 #![allow(dead_code)]
 
+pub mod catalog;
 pub mod hub;
 
 use std::collections::BTreeMap;
