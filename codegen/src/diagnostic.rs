@@ -109,9 +109,27 @@ impl Diagnostics {
     }
 
     /// Returns the diagnostics sorted by position, errors before warnings at one place.
+    ///
+    /// A part of a spec that several operations share, such as an API-level parameter, is
+    /// checked once for each of them; its diagnostic is reported once.
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
         self.items
             .sort_by(|a, b| (&a.file, a.pos, a.severity).cmp(&(&b.file, b.pos, b.severity)));
-        self.items
+        // Equal diagnostics share a place, so each is looked for among its place's only.
+        let mut unique: Vec<Diagnostic> = Vec::with_capacity(self.items.len());
+        for item in self.items {
+            let same_place = |d: &&Diagnostic| {
+                (&d.file, d.pos, d.severity) == (&item.file, item.pos, item.severity)
+            };
+            if !unique
+                .iter()
+                .rev()
+                .take_while(same_place)
+                .any(|d| *d == item)
+            {
+                unique.push(item);
+            }
+        }
+        unique
     }
 }

@@ -201,6 +201,9 @@ pub struct Api {
     pub auth: Option<Auth>,
     /// Every operation of every resource, in declaration order.
     pub operations: Vec<UpstreamOperation>,
+    /// What every forwarded request carries: the API-level `inputParameters` whose value
+    /// needs no call input, and the authentication's `headers`.
+    pub forward_params: Vec<UpstreamParam>,
 }
 
 /// Authentication of a consumed API.
@@ -645,6 +648,8 @@ pub struct Forward {
     pub api: usize,
     /// The trusted request headers.
     pub trusted_headers: Vec<String>,
+    /// The consumed API's [`Api::forward_params`].
+    pub params: Vec<UpstreamParam>,
 }
 
 /// How a result is built.

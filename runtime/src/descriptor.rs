@@ -634,6 +634,9 @@ pub struct Forward {
     pub api: &'static ConsumedApi,
     /// The request headers passed on, compared without regard to case; no others are.
     pub trusted_headers: &'static [&'static str],
+    /// Parameters the consumed API sends with every request, each with a value made of
+    /// constants and bind variables: a header, query parameter or cookie.
+    pub params: &'static [UpstreamParam],
 }
 
 /// Steps that run for one exposed operation, and how their outputs become its result.

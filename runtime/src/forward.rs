@@ -19,9 +19,10 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, percent_e
 use std::sync::Arc;
 
 use crate::auth::{self, Credentials, DigestRequest};
-use crate::descriptor::{Forward, RestAdapter};
+use crate::descriptor::{Forward, ParamLocation, RestAdapter, UpstreamParam};
 use crate::invoke::CapabilityContext;
-use crate::rest::{MAX_REQUEST_BYTES, error_response};
+use crate::limits::BodyLimit;
+use crate::rest::error_response;
 use crate::upstream::{self, CallError, UpstreamClient, UpstreamResponse};
 
 /// Every byte except the RFC 3986 unreserved characters, so a re-encoded segment
@@ -173,9 +174,16 @@ async fn pass(
     let rest = below(forward.route, parts.uri.path()).unwrap_or_default();
     let credentials =
         Credentials::render(forward.api.auth.as_ref(), context.binds()).map_err(internal)?;
-    let url = upstream_url(client, rest, parts.uri.query(), &credentials)?;
+    let fixed = upstream::fixed_parts(forward.params, context.binds(), &id)?;
+    let query = forwarded_query(parts.uri.query(), forward.params, &fixed.query);
+    let url = upstream_url(client, rest, query.as_deref(), &credentials)?;
     let body = read_body(&parts, body).await?;
     let mut headers = forwarded_headers(&parts.headers, forward.trusted_headers, !body.is_empty());
+    // The spec's values win over a trusted header of the same name.
+    for name in fixed.headers.keys() {
+        headers.remove(name);
+    }
+    headers.extend(fixed.headers);
     credentials.apply_header(&mut headers);
 
     let send = |headers: HeaderMap| {
@@ -276,27 +284,50 @@ fn upstream_url(
     Ok(parsed)
 }
 
-/// Reads the whole request body, up to [`MAX_REQUEST_BYTES`].
+/// Returns the caller's raw query without the parameters the spec fixes, followed by the
+/// fixed ones, or `None` when both are empty.
+///
+/// The caller's pairs keep their encoding; a pair is dropped when its decoded name is
+/// the name of a fixed query parameter, so the spec's value is the only one sent.
+fn forwarded_query(raw: Option<&str>, params: &[UpstreamParam], fixed: &str) -> Option<String> {
+    let fixed_name = |pair: &str| {
+        let name = pair.split('=').next().unwrap_or_default().replace('+', " ");
+        let name = percent_decode_str(&name).decode_utf8_lossy().into_owned();
+        params
+            .iter()
+            .any(|param| param.location == ParamLocation::Query && param.name == name)
+    };
+    let mut pairs: Vec<&str> = raw
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !fixed_name(pair))
+        .collect();
+    if !fixed.is_empty() {
+        pairs.push(fixed);
+    }
+    (!pairs.is_empty()).then(|| pairs.join("&"))
+}
+
+/// Reads the whole request body, up to the listener's [`BodyLimit`].
 async fn read_body(parts: &Parts, body: Body) -> Result<bytes::Bytes, ForwardError> {
+    let limit = BodyLimit::of(&parts.extensions);
     let too_large = || ForwardError::Body {
         status: StatusCode::PAYLOAD_TOO_LARGE,
-        reason: format!("the request body exceeds {MAX_REQUEST_BYTES} bytes"),
+        reason: format!("the request body exceeds {limit} bytes"),
     };
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > MAX_REQUEST_BYTES as u64) {
+    if declared.is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX)) {
         return Err(too_large());
     }
-    axum::body::to_bytes(body, MAX_REQUEST_BYTES)
+    axum::body::to_bytes(body, limit)
         .await
         .map_err(|error| ForwardError::Body {
             status: StatusCode::BAD_REQUEST,
-            reason: format!(
-                "failed to read the request body (at most {MAX_REQUEST_BYTES} bytes): {error}"
-            ),
+            reason: format!("failed to read the request body (at most {limit} bytes): {error}"),
         })
 }
 

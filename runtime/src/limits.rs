@@ -12,6 +12,26 @@ use tokio::sync::Semaphore;
 
 use crate::rest::error_response;
 
+/// The largest request body of a listener, as a request extension.
+///
+/// [`apply`] inserts it into every request, so the handlers that read a whole body (REST
+/// operations and forwards) stop at the same size the listener enforces. A router served
+/// without [`apply`] reads at most [`DEFAULT_MAX_BODY_BYTES`].
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// The largest request body read when no listener limit applies, in bytes (2 MiB).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+impl BodyLimit {
+    /// Returns the limit a request carries, or [`DEFAULT_MAX_BODY_BYTES`].
+    pub fn of(extensions: &axum::http::Extensions) -> usize {
+        extensions
+            .get::<Self>()
+            .map_or(DEFAULT_MAX_BODY_BYTES, |limit| limit.0)
+    }
+}
+
 /// The request limits of one listener.
 #[derive(Debug, Clone, Copy)]
 pub struct RequestLimits {
@@ -37,7 +57,11 @@ pub fn apply(router: axum::Router, limits: RequestLimits) -> axum::Router {
     router.layer(axum::middleware::from_fn_with_state(state, enforce))
 }
 
-async fn enforce(State(state): State<Arc<LimitState>>, request: Request, next: Next) -> Response {
+async fn enforce(
+    State(state): State<Arc<LimitState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let _permit = match &state.permits {
         Some(permits) => match Arc::clone(permits).try_acquire_owned() {
             Ok(permit) => Some(permit),
@@ -62,6 +86,7 @@ async fn enforce(State(state): State<Arc<LimitState>>, request: Request, next: N
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
     let max = state.max_body_bytes;
+    request.extensions_mut().insert(BodyLimit(max));
     if declared.is_some_and(|length| length > u64::try_from(max).unwrap_or(u64::MAX)) {
         return too_large(request.uri().path(), max);
     }

@@ -19,11 +19,9 @@ use crate::descriptor::{
     RestAdapter, RestOperation,
 };
 use crate::invoke::{self, CapabilityContext, InputError};
+use crate::limits::BodyLimit;
 use crate::upstream::{self, CallError, UpstreamResponse};
 use crate::{caller_auth, format, forward, metrics, orchestrate, output};
-
-/// The largest request body a REST adapter reads, in bytes (2 MiB).
-pub const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
 
 /// Builds the router of a REST adapter: every operation on its route and method, an
 /// empty `405` with `Allow` for a known route and another method, and a JSON `404`
@@ -218,7 +216,8 @@ async fn read_inputs(
             name: "query".to_owned(),
             reason: format!("invalid query string: {}", error.body_text()),
         })?;
-    let body = read_body(operation, body).await?;
+    let limit = BodyLimit::of(&parts.extensions);
+    let body = read_body(operation, body, limit).await?;
 
     let mut values = Vec::with_capacity(operation.inputs.len());
     for input in operation.inputs {
@@ -310,9 +309,13 @@ fn cookie_texts(parts: &Parts, name: &str) -> Vec<String> {
         .collect()
 }
 
-/// Reads and parses the JSON body when an input of `operation` comes from it. An empty
-/// body is `None`.
-async fn read_body(operation: &RestOperation, body: Body) -> Result<Option<Value>, InputError> {
+/// Reads and parses the JSON body, up to `limit` bytes, when an input of `operation` comes
+/// from it. An empty body is `None`.
+async fn read_body(
+    operation: &RestOperation,
+    body: Body,
+    limit: usize,
+) -> Result<Option<Value>, InputError> {
     let reads_body = operation.inputs.iter().any(|input| {
         matches!(
             input.location,
@@ -322,13 +325,11 @@ async fn read_body(operation: &RestOperation, body: Body) -> Result<Option<Value
     if !reads_body {
         return Ok(None);
     }
-    let bytes = axum::body::to_bytes(body, MAX_REQUEST_BYTES)
+    let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|error| InputError {
             name: "body".to_owned(),
-            reason: format!(
-                "failed to read the request body (at most {MAX_REQUEST_BYTES} bytes): {error}"
-            ),
+            reason: format!("failed to read the request body (at most {limit} bytes): {error}"),
         })?;
     if bytes.is_empty() {
         return Ok(None);

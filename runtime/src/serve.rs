@@ -26,8 +26,7 @@ use crate::{control, metrics};
 /// The address adapters bind to when neither the spec nor `--address` names one.
 pub const DEFAULT_ADDRESS: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
-/// The default largest request body of a listener, in bytes (2 MiB).
-pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+pub use crate::limits::DEFAULT_MAX_BODY_BYTES;
 
 /// The name the `--health` listener goes by in messages.
 const HEALTH_NAMESPACE: &str = "--health";
@@ -49,10 +48,7 @@ pub struct ServeOptions {
     pub upstream_timeout: Duration,
     /// The time connecting to an upstream may take.
     pub connect_timeout: Duration,
-    /// The largest request body a listener accepts, in bytes.
-    ///
-    /// NOTE: REST operations and forwards still read at most
-    /// [`crate::rest::MAX_REQUEST_BYTES`], so a larger value only raises the MCP limit.
+    /// The largest request body a listener accepts, in bytes, for every adapter kind.
     pub max_body_bytes: usize,
     /// The most requests a listener serves at once; `None` sets no limit.
     pub max_concurrency: Option<usize>,

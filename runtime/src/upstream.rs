@@ -413,28 +413,66 @@ impl UpstreamClient {
             }
         }
 
-        let mut separator = '?';
-        for (param, value) in operation.params.iter().zip(values) {
-            if param.location != ParamLocation::Query {
-                continue;
-            }
-            let Some(value) = present(value) else {
-                continue;
-            };
-            let items = match value {
-                Value::Array(items) => items.iter().filter(|item| !item.is_null()).collect(),
-                single => vec![single],
-            };
-            for item in items {
-                url.push(separator);
-                url.extend(utf8_percent_encode(param.name, NOT_UNRESERVED));
-                url.push('=');
-                url.extend(utf8_percent_encode(&value_text(item), NOT_UNRESERVED));
-                separator = '&';
-            }
+        let mut query = String::new();
+        push_query(&mut query, operation.params, values);
+        if !query.is_empty() {
+            url.push('?');
+            url.push_str(&query);
         }
         Ok(url)
     }
+}
+
+/// Appends the query parameters of `params` to `query`, `&`-separated, each name and value
+/// percent-encoded; an array repeats the name.
+fn push_query(query: &mut String, params: &[UpstreamParam], values: &[Option<Value>]) {
+    for (param, value) in params.iter().zip(values) {
+        if param.location != ParamLocation::Query {
+            continue;
+        }
+        let Some(value) = present(value) else {
+            continue;
+        };
+        let items = match value {
+            Value::Array(items) => items.iter().filter(|item| !item.is_null()).collect(),
+            single => vec![single],
+        };
+        for item in items {
+            if !query.is_empty() {
+                query.push('&');
+            }
+            query.extend(utf8_percent_encode(param.name, NOT_UNRESERVED));
+            query.push('=');
+            query.extend(utf8_percent_encode(&value_text(item), NOT_UNRESERVED));
+        }
+    }
+}
+
+/// What a request without an operation of its own, such as a forward, carries of a
+/// consumed API's fixed parameters.
+#[derive(Debug, Default)]
+pub(crate) struct FixedParts {
+    /// Header parameters and one `Cookie` header with every cookie parameter.
+    pub headers: HeaderMap,
+    /// Query parameters, encoded and `&`-separated, without `?`.
+    pub query: String,
+}
+
+/// Renders `params`, whose values name only constants and bind variables, into the parts
+/// of a request.
+pub(crate) fn fixed_parts(
+    params: &[UpstreamParam],
+    binds: &BindValues,
+    operation: &str,
+) -> Result<FixedParts, CallError> {
+    let values = with_defaults(params, &[], binds).map_err(|reason| CallError::Internal {
+        operation: operation.to_owned(),
+        reason,
+    })?;
+    let headers = param_headers(params, &values, operation)?;
+    let mut query = String::new();
+    push_query(&mut query, params, &values);
+    Ok(FixedParts { headers, query })
 }
 
 /// Renders an exposed-side template from bind variables and input values (inputs as
@@ -575,9 +613,22 @@ fn header(name: &str, value: &Value) -> Result<(HeaderName, HeaderValue), Header
     Ok((name, value))
 }
 
-/// Returns the headers of a call: header parameters, one `Cookie` header with every
-/// cookie parameter, and `Accept: application/json` unless a parameter sets `Accept`.
+/// Returns the headers of a call: its parameters' headers and `Accept: application/json`
+/// unless a parameter sets `Accept`.
 fn request_headers(
+    params: &[UpstreamParam],
+    values: &[Option<Value>],
+    operation: &str,
+) -> Result<HeaderMap, CallError> {
+    let mut headers = param_headers(params, values, operation)?;
+    if !headers.contains_key(ACCEPT) {
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    }
+    Ok(headers)
+}
+
+/// Returns header parameters and one `Cookie` header with every cookie parameter.
+fn param_headers(
     params: &[UpstreamParam],
     values: &[Option<Value>],
     operation: &str,
@@ -638,9 +689,6 @@ fn request_headers(
         // Cookies may carry credentials rendered from bind variables.
         cookie.set_sensitive(true);
         headers.insert(COOKIE, cookie);
-    }
-    if !headers.contains_key(ACCEPT) {
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
     }
     Ok(headers)
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 use naftiko_runtime::descriptor::{
     ApiKeyPlacement, Auth, BindSource, BindVariable, Capability, ConsumedApi, Forward, HttpMethod,
     Input, JsonType, Output, OutputShape, ParamLocation, RestAdapter, RestOperation, TemplatePart,
+    UpstreamParam,
 };
 use naftiko_runtime::invoke::CapabilityContext;
 use naftiko_runtime::secret::{BindValues, Secret};
@@ -139,16 +140,46 @@ static REST_ADAPTER: RestAdapter = RestAdapter {
                 "Connection",
                 "Proxy-Authorization",
             ],
+            params: &[],
         },
         Forward {
             route: "/keyed",
             api: &KEYED,
             trusted_headers: &[],
+            params: &[],
+        },
+        Forward {
+            route: "/versioned",
+            api: &KEYED,
+            trusted_headers: &["X-API-Version", "X-Trace"],
+            params: &[
+                UpstreamParam {
+                    name: "X-API-Version",
+                    location: ParamLocation::Header,
+                    value: Some(&[TemplatePart::Literal("2026-03-03")]),
+                },
+                UpstreamParam {
+                    name: "X-Notion-Token",
+                    location: ParamLocation::Header,
+                    value: Some(&[TemplatePart::Literal("Bearer "), TemplatePart::Bind(0)]),
+                },
+                UpstreamParam {
+                    name: "api-version",
+                    location: ParamLocation::Query,
+                    value: Some(&[TemplatePart::Literal("v 2")]),
+                },
+                UpstreamParam {
+                    name: "region",
+                    location: ParamLocation::Cookie,
+                    value: Some(&[TemplatePart::Literal("eu")]),
+                },
+            ],
         },
         Forward {
             route: "/guarded",
             api: &GUARDED,
             trusted_headers: &[],
+            params: &[],
         },
     ],
 };
@@ -479,10 +510,45 @@ async fn forward_timeout_is_504() {
     assert_eq!(answer.json()["error"]["code"], "upstream_timeout");
 }
 
+/// The API's fixed parameters go with every forwarded request and win over the caller's
+/// values of the same name.
+#[tokio::test]
+async fn forward_sends_fixed_parameters() {
+    let (upstream, server) = start().await;
+    let answer = send(
+        loopback_http()
+            .get(format!("{server}/versioned/items?api-version=old&page=2"))
+            .header("X-API-Version", "1999-01-01")
+            .header("X-Trace", "t-7"),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+
+    let request = upstream.only_request();
+    assert_eq!(request.path, "/items");
+    assert_eq!(
+        request.query.as_deref(),
+        Some("page=2&api-version=v%202&api_key=key%201")
+    );
+    let header = |name: &str| {
+        let values: Vec<&str> = request
+            .headers
+            .get_all(name)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect();
+        values.join(", ")
+    };
+    assert_eq!(header("x-api-version"), "2026-03-03");
+    assert_eq!(header("x-notion-token"), format!("Bearer {TOKEN}"));
+    assert_eq!(header("cookie"), "region=eu");
+    assert_eq!(header("x-trace"), "t-7");
+}
+
 #[tokio::test]
 async fn forward_rejects_large_body() {
     let (upstream, server) = start().await;
-    let body = vec![b'x'; rest::MAX_REQUEST_BYTES + 1];
+    let body = vec![b'x'; naftiko_runtime::limits::DEFAULT_MAX_BODY_BYTES + 1];
     let answer = send(
         loopback_http()
             .put(format!("{server}/notion/files"))

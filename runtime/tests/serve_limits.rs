@@ -105,6 +105,35 @@ async fn oversized_body_gets_413() {
     server.wait().await.expect("server stops cleanly");
 }
 
+/// A limit above the default holds for REST operations too, not only for MCP.
+#[tokio::test]
+async fn raised_body_limit_reaches_rest_operations() {
+    let upstream = common::FakeUpstream::start().await;
+    upstream.reply_with(common::Reply::json(201, "{}"));
+    let options = ServeOptions {
+        max_body_bytes: 2 * serve::DEFAULT_MAX_BODY_BYTES,
+        ..options(&upstream.base_uri)
+    };
+    let server = serve::start(CAPABILITIES, &options, env_with_token)
+        .await
+        .expect("server starts");
+
+    let label = "x".repeat(serve::DEFAULT_MAX_BODY_BYTES + 1);
+    let response = loopback_http()
+        .post(tokens_url(&server))
+        .header("content-type", "application/json")
+        .body(format!(r#"{{"label": "{label}"}}"#))
+        .send()
+        .await
+        .expect("server responds");
+    assert_eq!(response.status().as_u16(), 201);
+    let sent: Value = serde_json::from_slice(&upstream.only_request().body).expect("JSON body");
+    assert_eq!(sent["label"].as_str().map(str::len), Some(label.len()));
+
+    server.shutdown_token().cancel();
+    server.wait().await.expect("server stops cleanly");
+}
+
 #[tokio::test]
 async fn excess_concurrency_gets_503() {
     let upstream = silent_upstream().await;

@@ -424,18 +424,7 @@ fn operation_static(op: &UpstreamOperation) -> TokenStream {
             quote!(rt::PathPart::Param(#index))
         }
     });
-    let params = op.params.iter().map(|param| {
-        let name = &param.name;
-        let location = location(param.location);
-        let value = match &param.value {
-            Some(parts) => {
-                let parts = template(parts);
-                quote!(Some(#parts))
-            }
-            None => quote!(None),
-        };
-        quote!(rt::UpstreamParam { name: #name, location: #location, value: #value })
-    });
+    let params = op.params.iter().map(upstream_param);
     let body = match &op.body {
         Some(body) => {
             let body = body_tokens(body);
@@ -814,16 +803,31 @@ fn orchestration(
     }
 }
 
+fn upstream_param(param: &UpstreamParam) -> TokenStream {
+    let name = &param.name;
+    let location = location(param.location);
+    let value = match &param.value {
+        Some(parts) => {
+            let parts = template(parts);
+            quote!(Some(#parts))
+        }
+        None => quote!(None),
+    };
+    quote!(rt::UpstreamParam { name: #name, location: #location, value: #value })
+}
+
 fn forwards(forwards: &[Forward], api_modules: &[String]) -> TokenStream {
     let forwards = forwards.iter().map(|forward| {
         let route = &forward.route;
         let module = format_ident!("{}", api_modules[forward.api]);
         let headers = &forward.trusted_headers;
+        let params = forward.params.iter().map(upstream_param);
         quote! {
             rt::Forward {
                 route: #route,
                 api: &super::super::consumes::#module::API,
                 trusted_headers: &[#(#headers),*],
+                params: &[#(#params),*],
             }
         }
     });

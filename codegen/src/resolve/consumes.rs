@@ -20,12 +20,20 @@ impl Resolver<'_> {
                     .hint("give each consumed API its own namespace");
             }
             let module = modules.unique(ident::snake_case(&consumes.namespace.value));
-            apis.push(self.api(consumes, module));
+            let forwarded = is_forward_target(spec, &consumes.namespace.value);
+            apis.push(self.api(consumes, module, forwarded));
         }
         apis
     }
 
-    pub(super) fn api(&mut self, consumes: &model::Consumes, module: String) -> Api {
+    /// Resolves one consumed API; `forwarded` tells whether a REST resource forwards to it,
+    /// so that what forwards send is resolved only then.
+    pub(super) fn api(
+        &mut self,
+        consumes: &model::Consumes,
+        module: String,
+        forwarded: bool,
+    ) -> Api {
         let namespace = consumes.namespace.value.as_str();
         self.environment_params(&consumes.input_parameters, namespace);
         for resource in &consumes.resources {
@@ -59,6 +67,19 @@ impl Resolver<'_> {
         if let Some(auth) = &consumes.authentication {
             extra_headers = self.auth_headers(auth, namespace);
         }
+        let mut forward_params = Vec::new();
+        if forwarded {
+            forward_params = self.forward_params(&consumes.input_parameters, namespace);
+            forward_params.extend(extra_headers.iter().map(|(name, value)| UpstreamParam {
+                name: name.clone(),
+                rust_name: String::new(),
+                location: Location::Header,
+                json_type: JsonType::String,
+                required: false,
+                description: None,
+                value: Some(value.clone()),
+            }));
+        }
         for op in &mut operations {
             for (name, value) in &extra_headers {
                 op.params.push(UpstreamParam {
@@ -81,7 +102,55 @@ impl Resolver<'_> {
             description: consumes.description.as_ref().map(|t| t.value.clone()),
             auth,
             operations,
+            forward_params,
         }
+    }
+
+    /// Returns the API-level parameters that a forwarded request carries: those in a
+    /// header, query or cookie whose `value` names only constants and bind variables. A
+    /// value that names another parameter needs a call's inputs, which a forward has not.
+    fn forward_params(
+        &mut self,
+        parameters: &[model::Parameter],
+        namespace: &str,
+    ) -> Vec<UpstreamParam> {
+        let mut params = Vec::new();
+        for parameter in parameters {
+            let Some(text) = parameter.value.as_ref().and_then(scalar_text) else {
+                continue;
+            };
+            let location = match parameter.location.as_ref().map(|l| l.value.as_str()) {
+                Some("header") => Location::Header,
+                Some("cookie") => Location::Cookie,
+                Some("query") | None => Location::Query,
+                Some(_) => continue,
+            };
+            let Ok(pieces) = split_template(&text.value) else {
+                continue;
+            };
+            let binds_only = pieces.iter().all(|piece| match piece {
+                Piece::Literal(_) => true,
+                Piece::Placeholder(name) => self.names_bind(name),
+            });
+            if !binds_only {
+                continue;
+            }
+            let used_by = format!(
+                "consumes `{namespace}` parameter `{}`",
+                parameter.name.value
+            );
+            let value = self.template_with(&text, &used_by, |_| None);
+            params.push(UpstreamParam {
+                name: parameter.name.value.clone(),
+                rust_name: String::new(),
+                location,
+                json_type: JsonType::String,
+                required: false,
+                description: None,
+                value,
+            });
+        }
+        params
     }
 
     /// Declares `in: environment` parameters, an early way of naming environment
@@ -335,26 +404,17 @@ impl Resolver<'_> {
         let Some(index) = params.iter().position(|p| p.name == parameter.name.value) else {
             return;
         };
-        let text = match &node.value {
-            yaml::Value::String(text) => text.clone(),
-            yaml::Value::Number(number) => number.to_string(),
-            yaml::Value::Bool(flag) => flag.to_string(),
-            _ => {
-                self.diagnostics
-                    .error(
-                        node.pos,
-                        format!(
-                            "`value` of `{}` must be a string, number or boolean",
-                            parameter.name.value
-                        ),
-                    )
-                    .hint("write the value as text, such as '2024-01-01'");
-                return;
-            }
-        };
-        let text = Text {
-            pos: node.pos,
-            value: text,
+        let Some(text) = scalar_text(node) else {
+            self.diagnostics
+                .error(
+                    node.pos,
+                    format!(
+                        "`value` of `{}` must be a string, number or boolean",
+                        parameter.name.value
+                    ),
+                )
+                .hint("write the value as text, such as '2024-01-01'");
+            return;
         };
         let used_by = format!("`{id}` parameter `{}`", parameter.name.value);
         let names: Vec<String> = params.iter().map(|p| p.name.clone()).collect();
@@ -459,6 +519,33 @@ impl Resolver<'_> {
             name,
         })
     }
+}
+
+/// Tells whether a REST resource of `spec` forwards to the consumed API `namespace`.
+fn is_forward_target(spec: &Spec, namespace: &str) -> bool {
+    spec.exposes.iter().any(|expose| match expose {
+        model::Expose::Rest(rest) => rest.resources.iter().any(|resource| {
+            resource
+                .forward
+                .as_ref()
+                .is_some_and(|forward| forward.target.value == namespace)
+        }),
+        _ => false,
+    })
+}
+
+/// Returns a string, number or boolean node as text.
+fn scalar_text(node: &yaml::Node) -> Option<Text> {
+    let value = match &node.value {
+        yaml::Value::String(text) => text.clone(),
+        yaml::Value::Number(number) => number.to_string(),
+        yaml::Value::Bool(flag) => flag.to_string(),
+        _ => return None,
+    };
+    Some(Text {
+        pos: node.pos,
+        value,
+    })
 }
 
 pub(super) fn path_param(name: &str) -> UpstreamParam {

@@ -157,6 +157,7 @@ impl Resolver<'_> {
                 .iter()
                 .map(|h| h.value.to_ascii_lowercase())
                 .collect(),
+            params: apis[api].forward_params.clone(),
         })
     }
 

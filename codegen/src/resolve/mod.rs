@@ -224,14 +224,7 @@ impl Resolver<'_> {
 
     /// Returns the index of a bind variable, recording where it is used.
     fn bind(&mut self, reference: &str, pos: Pos, used_by: &str) -> Option<usize> {
-        let found = match reference.split_once('.') {
-            Some((namespace, key)) => self
-                .bind_keys
-                .iter()
-                .find(|b| b.namespace == namespace && b.key == key),
-            None => self.bind_keys.iter().find(|b| b.key == reference),
-        };
-        let Some(found) = found else {
+        let Some(found) = self.find_bind(reference) else {
             let known: Vec<String> = self
                 .bind_keys
                 .iter()
@@ -306,6 +299,22 @@ impl Resolver<'_> {
             });
             Some(TemplatePart::Input(index))
         })
+    }
+
+    /// Returns the bind variable `reference` names, as `KEY` or `NAMESPACE.KEY`.
+    fn find_bind(&self, reference: &str) -> Option<&BindKey> {
+        match reference.split_once('.') {
+            Some((namespace, key)) => self
+                .bind_keys
+                .iter()
+                .find(|b| b.namespace == namespace && b.key == key),
+            None => self.bind_keys.iter().find(|b| b.key == reference),
+        }
+    }
+
+    /// Tells whether `reference` names a bind variable.
+    fn names_bind(&self, reference: &str) -> bool {
+        self.find_bind(reference).is_some()
     }
 
     /// Splits `{{...}}` placeholders out of a string, naming each with `lookup` or,

@@ -40,6 +40,24 @@ fn mock_source() {
 }
 
 #[test]
+fn orchestrated_source() {
+    let source = include_str!(concat!(env!("OUT_DIR"), "/orchestrated.rs"));
+    insta::assert_snapshot!("orchestrated", source);
+}
+
+#[test]
+fn aggregates_source() {
+    let source = include_str!(concat!(env!("OUT_DIR"), "/aggregates.rs"));
+    insta::assert_snapshot!("aggregates", source);
+}
+
+#[test]
+fn forward_source() {
+    let source = include_str!(concat!(env!("OUT_DIR"), "/forward.rs"));
+    insta::assert_snapshot!("forward", source);
+}
+
+#[test]
 fn capability_index_source() {
     let source = include_str!(concat!(env!("OUT_DIR"), "/capabilities.rs"));
     insta::assert_snapshot!("capabilities", source);
