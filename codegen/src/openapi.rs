@@ -53,29 +53,27 @@ pub fn document(capability: &Capability, adapter: &RestAdapter) -> String {
 }
 
 fn operation_object(operation: &RestOperation, id: String) -> Value {
-    let mut parameters = Vec::new();
+    let mut parameters: Vec<Value> = Vec::new();
     let mut body_fields = Map::new();
     let mut required_fields = Vec::new();
     let mut whole_body = None;
+    let placeholders = route_placeholders(&operation.route);
     for input in &operation.inputs {
         match input.location {
+            // NOTE: the router reads path inputs only from route placeholders, so an input
+            // that the route lacks can never be sent. OpenAPI requires every path
+            // parameter to appear in the path, so such an input is left out.
+            Location::Path if !placeholders.contains(&input.name.as_str()) => {}
             Location::Path | Location::Query | Location::Header | Location::Cookie => {
-                let location = match input.location {
-                    Location::Path => "path",
-                    Location::Query => "query",
-                    Location::Header => "header",
-                    _ => "cookie",
-                };
-                let mut parameter = json!({
-                    "name": input.name,
-                    "in": location,
-                    "required": input.required || input.location == Location::Path,
-                    "schema": schema(input.json_type),
+                let parameter = parameter_object(input);
+                // A route that repeats a placeholder gives one input per occurrence, but
+                // OpenAPI allows one parameter per name and location.
+                let listed = parameters.iter().any(|other| {
+                    other["name"] == parameter["name"] && other["in"] == parameter["in"]
                 });
-                if let Some(description) = &input.description {
-                    parameter["description"] = json!(description);
+                if !listed {
+                    parameters.push(parameter);
                 }
-                parameters.push(parameter);
             }
             Location::Body => whole_body = Some(input),
             Location::BodyField => {
@@ -114,6 +112,35 @@ fn operation_object(operation: &RestOperation, id: String) -> Value {
         });
     }
     object
+}
+
+/// Returns the parameter object of a path, query, header or cookie input.
+fn parameter_object(input: &Input) -> Value {
+    let location = match input.location {
+        Location::Path => "path",
+        Location::Query => "query",
+        Location::Header => "header",
+        _ => "cookie",
+    };
+    let mut parameter = json!({
+        "name": input.name,
+        "in": location,
+        "required": input.required || input.location == Location::Path,
+        "schema": schema(input.json_type),
+    });
+    if let Some(description) = &input.description {
+        parameter["description"] = json!(description);
+    }
+    parameter
+}
+
+/// Returns the placeholder names of an axum route such as `/orgs/{org-name}/{*rest}`.
+fn route_placeholders(route: &str) -> Vec<&str> {
+    route
+        .split('/')
+        .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+        .map(|name| name.trim_start_matches('*'))
+        .collect()
 }
 
 fn responses() -> Value {
@@ -172,5 +199,20 @@ fn security_scheme(auth: &CallerAuth) -> (&'static str, Value) {
             "oauth2",
             json!({ "type": "http", "scheme": "bearer", "bearerFormat": "JWT" }),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_placeholders_lists_names() {
+        assert_eq!(
+            route_placeholders("/v1/orgs/{org-name}/tokens/{id}"),
+            ["org-name", "id"]
+        );
+        assert_eq!(route_placeholders("/files/{*rest}"), ["rest"]);
+        assert!(route_placeholders("/v1/ai-gateways").is_empty());
     }
 }
