@@ -46,26 +46,19 @@ pub(super) fn skill_module(adapter: &SkillAdapter, module: &str) -> TokenStream 
             }
         }
     });
-    let docs = doc_text(&format!(
-        "Skill adapter `{namespace}`, on port {}.",
-        adapter.port
-    ));
-    quote! {
-        #docs
-        pub mod #module {
-            use naftiko_runtime::codegen as rt;
-
-            /// The adapter's description: its skills, their tools and files.
-            pub static ADAPTER: rt::SkillAdapter = rt::SkillAdapter {
-                namespace: #namespace,
-                address: #address,
-                port: #port,
-                description: #description,
-                auth: #auth,
-                skills: &[#(#skills),*],
-            };
-        }
-    }
+    let items = quote! {
+        /// The adapter's description: its skills, their tools and files.
+        pub static ADAPTER: rt::SkillAdapter = rt::SkillAdapter {
+            namespace: #namespace,
+            address: #address,
+            port: #port,
+            description: #description,
+            auth: #auth,
+            skills: &[#(#skills),*],
+        };
+    };
+    let heading = format!("Skill adapter `{namespace}`, on port {}.", adapter.port);
+    adapter_module(module, &heading, None, items)
 }
 
 pub(super) fn control_module(adapter: &ControlAdapter, module: &str) -> TokenStream {
@@ -75,27 +68,20 @@ pub(super) fn control_module(adapter: &ControlAdapter, module: &str) -> TokenStr
     let port = Literal::u16_unsuffixed(adapter.port);
     let auth = caller_auth(adapter.auth.as_ref());
     let (health, info, metrics) = (adapter.health, adapter.info, adapter.metrics);
-    let docs = doc_text(&format!(
-        "Control adapter `{namespace}`, on port {}.",
-        adapter.port
-    ));
-    quote! {
-        #docs
-        pub mod #module {
-            use naftiko_runtime::codegen as rt;
-
-            /// The adapter's description: which endpoints it serves.
-            pub static ADAPTER: rt::ControlAdapter = rt::ControlAdapter {
-                namespace: #namespace,
-                address: #address,
-                port: #port,
-                auth: #auth,
-                health: #health,
-                info: #info,
-                metrics: #metrics,
-            };
-        }
-    }
+    let items = quote! {
+        /// The adapter's description: which endpoints it serves.
+        pub static ADAPTER: rt::ControlAdapter = rt::ControlAdapter {
+            namespace: #namespace,
+            address: #address,
+            port: #port,
+            auth: #auth,
+            health: #health,
+            info: #info,
+            metrics: #metrics,
+        };
+    };
+    let heading = format!("Control adapter `{namespace}`, on port {}.", adapter.port);
+    adapter_module(module, &heading, None, items)
 }
 
 pub(super) fn mcp_resource(

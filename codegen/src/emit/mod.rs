@@ -5,7 +5,7 @@
 //! module. The output depends only on the IR, so the same spec always gives the same
 //! bytes.
 
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::ident::{self, Scope};
@@ -569,11 +569,39 @@ fn rest_module(
             }
         }
     });
-    let mut docs = doc_text(&format!(
-        "REST adapter `{namespace}`, on port {}.",
-        adapter.port
-    ));
-    if let Some(text) = &adapter.description {
+    let items = quote! {
+        /// The adapter's description: its routes and the calls they make.
+        pub static ADAPTER: rt::RestAdapter = rt::RestAdapter {
+            namespace: #namespace,
+            address: #address,
+            port: #port,
+            description: #description,
+            operations: &[#(#operations),*],
+            forwards: #forwards,
+            openapi: #openapi,
+            auth: #auth,
+        };
+
+        /// Returns the adapter's axum router; `context` holds the capability's bind
+        /// variables and upstream clients.
+        pub fn router(context: ::std::sync::Arc<rt::CapabilityContext>) -> rt::Router {
+            rt::rest_router(&ADAPTER, context)
+        }
+    };
+    let heading = format!("REST adapter `{namespace}`, on port {}.", adapter.port);
+    adapter_module(module, &heading, adapter.description.as_deref(), items)
+}
+
+/// Wraps an adapter's items in `pub mod MODULE`, documented by `heading` and the spec's
+/// `description`.
+fn adapter_module(
+    module: Ident,
+    heading: &str,
+    description: Option<&str>,
+    items: TokenStream,
+) -> TokenStream {
+    let mut docs = doc_text(heading);
+    if let Some(text) = description {
         docs.extend(doc(""));
         docs.extend(doc(text));
     }
@@ -582,23 +610,7 @@ fn rest_module(
         pub mod #module {
             use naftiko_runtime::codegen as rt;
 
-            /// The adapter's description: its routes and the calls they make.
-            pub static ADAPTER: rt::RestAdapter = rt::RestAdapter {
-                namespace: #namespace,
-                address: #address,
-                port: #port,
-                description: #description,
-                operations: &[#(#operations),*],
-                forwards: #forwards,
-                openapi: #openapi,
-                auth: #auth,
-            };
-
-            /// Returns the adapter's axum router; `context` holds the capability's bind
-            /// variables and upstream clients.
-            pub fn router(context: ::std::sync::Arc<rt::CapabilityContext>) -> rt::Router {
-                rt::rest_router(&ADAPTER, context)
-            }
+            #items
         }
     }
 }
@@ -645,38 +657,27 @@ fn mcp_module(
             }
         }
     });
-    let mut docs = doc_text(&format!(
-        "MCP adapter `{namespace}`, on port {}.",
-        adapter.port
-    ));
-    if let Some(text) = &adapter.description {
-        docs.extend(doc(""));
-        docs.extend(doc(text));
-    }
-    quote! {
-        #docs
-        pub mod #module {
-            use naftiko_runtime::codegen as rt;
+    let items = quote! {
+        /// The adapter's description: its tools and the calls they make.
+        pub static ADAPTER: rt::McpAdapter = rt::McpAdapter {
+            namespace: #namespace,
+            address: #address,
+            port: #port,
+            description: #description,
+            auth: #auth,
+            tools: &[#(#tools),*],
+            resources: &[#(#resources),*],
+            prompts: &[#(#prompts),*],
+            stdio: #stdio,
+        };
 
-            /// The adapter's description: its tools and the calls they make.
-            pub static ADAPTER: rt::McpAdapter = rt::McpAdapter {
-                namespace: #namespace,
-                address: #address,
-                port: #port,
-                description: #description,
-                auth: #auth,
-                tools: &[#(#tools),*],
-                resources: &[#(#resources),*],
-                prompts: &[#(#prompts),*],
-                stdio: #stdio,
-            };
-
-            /// Returns the adapter's axum router, which serves MCP over Streamable HTTP.
-            pub fn router(context: ::std::sync::Arc<rt::CapabilityContext>) -> rt::Router {
-                rt::mcp_router(&ADAPTER, context)
-            }
+        /// Returns the adapter's axum router, which serves MCP over Streamable HTTP.
+        pub fn router(context: ::std::sync::Arc<rt::CapabilityContext>) -> rt::Router {
+            rt::mcp_router(&ADAPTER, context)
         }
-    }
+    };
+    let heading = format!("MCP adapter `{namespace}`, on port {}.", adapter.port);
+    adapter_module(module, &heading, adapter.description.as_deref(), items)
 }
 
 fn hints(hints: Hints) -> TokenStream {
