@@ -3,11 +3,13 @@
 //!
 //! The steps' outputs form the document `{STEP_NAME: OUTPUT}`. A call step renders its
 //! arguments from the inputs and that document, calls upstream and projects the response.
-//! A lookup step searches the array output of an earlier step. Steps run in waves: each
+//! The elements of an array response keep their own members next to the projected ones,
+//! as in the reference engine. A lookup step searches the array output of an earlier step. Steps run in waves: each
 //! wave contains every step whose dependencies have finished, and its steps run concurrently.
 //! A step only sees the steps it depends on, so the result equals a run in declaration
 //! order. The mappings then read the document into the result document
-//! `{TARGET_NAME: VALUE}`.
+//! `{TARGET_NAME: VALUE}`, where the resolver has turned a dotted target such as
+//! `route.from` into an object property.
 
 use futures_util::future::join_all;
 use serde_json::{Map, Value};
@@ -187,14 +189,14 @@ async fn run_step(
                 operation: id.clone(),
                 reason: error.to_string(),
             };
-            // Named outputs project each element of an array response, so a list keeps
-            // being a list that later lookups can search.
+            // Named outputs add their members to each element of an array response, so a
+            // list keeps being a list that later lookups can search by either name.
             if let (Output::Named(_), Some(Value::Array(items))) = (output, &converted) {
                 let mut projected = Vec::with_capacity(items.len());
                 for item in items {
                     let value = output::build(output, Some(item), inputs, context.binds())
                         .map_err(invalid)?;
-                    projected.push(value.unwrap_or(Value::Null));
+                    projected.push(augment(item, value.unwrap_or(Value::Null)));
                 }
                 return Ok(Value::Array(projected));
             }
@@ -231,6 +233,20 @@ async fn run_step(
             };
             Ok(lookup.find(table, invoke::step_value(document, value).as_ref()))
         }
+    }
+}
+
+/// Returns an element of an array response with the members of its named projection
+/// added, the projection winning where both have a member. An element that is no object
+/// is replaced by its projection.
+fn augment(element: &Value, projection: Value) -> Value {
+    match (element, projection) {
+        (Value::Object(members), Value::Object(projected)) => {
+            let mut augmented = members.clone();
+            augmented.extend(projected);
+            Value::Object(augmented)
+        }
+        (_, projection) => projection,
     }
 }
 
@@ -424,6 +440,25 @@ mod tests {
             fields: &[],
         };
         assert_eq!(lookup.find(&table, Some(&json!("C-3"))), table[2]);
+    }
+
+    #[test]
+    fn augment_keeps_element_members() {
+        let element = json!({"imo_number": "IMO-1", "vessel_name": "Aurora", "flag": "NO"});
+        let projection = json!({"imo-number": "IMO-1", "flag": "Norway"});
+        let expected = json!({
+            "imo_number": "IMO-1",
+            "vessel_name": "Aurora",
+            "imo-number": "IMO-1",
+            "flag": "Norway",
+        });
+        assert_eq!(augment(&element, projection), expected);
+    }
+
+    #[test]
+    fn augment_replaces_scalar_element() {
+        let projection = json!({"imo-number": null});
+        assert_eq!(augment(&json!("IMO-1"), projection.clone()), projection);
     }
 
     #[test]

@@ -125,6 +125,30 @@ static SLOW_B: UpstreamOperation = get(
     RawFormat::Json,
 );
 
+/// `GET /voyages/{voyageId}`.
+static GET_VOYAGE: UpstreamOperation = get(
+    "get-voyage",
+    &[PathPart::Literal("/voyages/"), PathPart::Param(0)],
+    &[param("voyageId", ParamLocation::Path)],
+    RawFormat::Json,
+);
+
+/// `GET /ships`: a JSON array of ships.
+static LIST_SHIPS: UpstreamOperation = get(
+    "list-ships",
+    &[PathPart::Literal("/ships")],
+    &[],
+    RawFormat::Json,
+);
+
+/// `GET /cargo`: a JSON array of cargo items.
+static LIST_CARGO: UpstreamOperation = get(
+    "list-cargo",
+    &[PathPart::Literal("/cargo")],
+    &[],
+    RawFormat::Json,
+);
+
 const fn field(name: &'static str) -> PathStep {
     PathStep::Field(name)
 }
@@ -271,6 +295,153 @@ static SHIP_WITH_CREW: Orchestration = Orchestration {
     ],
 };
 
+const VOYAGE_INPUT: Input = Input {
+    name: "voyageId",
+    location: ParamLocation::Path,
+    json_type: JsonType::String,
+    required: true,
+    description: None,
+};
+
+/// Builds a call step without arguments whose output is the response body.
+const fn list(name: &'static str, operation: &'static UpstreamOperation) -> Step {
+    Step {
+        name,
+        kind: StepKind::Call {
+            call: Call {
+                operation,
+                arguments: &[],
+            },
+            output: Output::Body,
+        },
+        after: &[],
+    }
+}
+
+/// A voyage, the ship found by the `imo-number` that the ship list's projection adds to
+/// each ship, and the cargo found by id. The mappings set `route` and `ship` member by
+/// member, as the resolver builds dotted targets such as `route.from`.
+static MANIFEST: Orchestration = Orchestration {
+    steps: &[
+        Step {
+            name: "get-voyage",
+            kind: StepKind::Call {
+                call: Call {
+                    operation: &GET_VOYAGE,
+                    arguments: &[Argument::Input(0)],
+                },
+                output: Output::Body,
+            },
+            after: &[],
+        },
+        Step {
+            name: "list-ships",
+            kind: StepKind::Call {
+                call: Call {
+                    operation: &LIST_SHIPS,
+                    arguments: &[],
+                },
+                output: Output::Named(&[property("imo-number", value(&[field("imo_number")]))]),
+            },
+            after: &[],
+        },
+        Step {
+            name: "resolve-ship",
+            kind: StepKind::Lookup {
+                index: 1,
+                key: "imo-number",
+                value: &[field("get-voyage"), field("shipImo")],
+                fields: &["vessel_name", "flag_code"],
+            },
+            after: &[0, 1],
+        },
+        list("list-cargo", &LIST_CARGO),
+        Step {
+            name: "resolve-cargo",
+            kind: StepKind::Lookup {
+                index: 3,
+                key: "cargoId",
+                value: &[field("get-voyage"), field("cargoIds")],
+                fields: &["type", "weight"],
+            },
+            after: &[0, 3],
+        },
+    ],
+    mappings: &[
+        property("voyageId", value(&[field("get-voyage"), field("voyageId")])),
+        property(
+            "route",
+            OutputShape::Object {
+                path: &[],
+                properties: &[
+                    property("from", value(&[field("get-voyage"), field("from")])),
+                    property("to", value(&[field("get-voyage"), field("to")])),
+                ],
+            },
+        ),
+        property(
+            "ship",
+            OutputShape::Object {
+                path: &[],
+                properties: &[
+                    property(
+                        "name",
+                        value(&[field("resolve-ship"), field("vessel_name")]),
+                    ),
+                    property("flag", value(&[field("resolve-ship"), field("flag_code")])),
+                ],
+            },
+        ),
+        property("cargo", value(&[field("resolve-cargo")])),
+    ],
+};
+
+/// The manifest's outputs as the resolver builds them for an orchestrated operation:
+/// each named object reads the member of its name, and the cargo items keep their
+/// declared fields.
+const MANIFEST_OUTPUT: Output = Output::Named(&[
+    property("voyageId", value(&[field("voyageId")])),
+    property(
+        "route",
+        OutputShape::Object {
+            path: &[field("route")],
+            properties: &[
+                property("from", value(&[field("from")])),
+                property("to", value(&[field("to")])),
+            ],
+        },
+    ),
+    property(
+        "ship",
+        OutputShape::Object {
+            path: &[field("ship")],
+            properties: &[
+                property("name", value(&[field("name")])),
+                property("flag", value(&[field("flag")])),
+            ],
+        },
+    ),
+    property(
+        "cargo",
+        OutputShape::Array {
+            path: &[field("cargo")],
+            items: &OutputShape::Object {
+                path: &[],
+                properties: &[
+                    property("type", value(&[field("type")])),
+                    property(
+                        "weight",
+                        OutputShape::Value {
+                            path: &[field("weight")],
+                            json_type: Some(JsonType::Number),
+                        },
+                    ),
+                ],
+            },
+        },
+    ),
+]);
+
 /// Two independent calls whose upstream delays each request until both have arrived.
 static PARALLEL: Orchestration = Orchestration {
     steps: &[
@@ -359,6 +530,10 @@ static REST_ADAPTER: RestAdapter = RestAdapter {
         orchestrated("/ships/{imo}/crew", &[IMO_INPUT], &SHIP_WITH_CREW),
         orchestrated("/parallel", &[], &PARALLEL),
         orchestrated("/cycle", &[], &CYCLE),
+        RestOperation {
+            output: MANIFEST_OUTPUT,
+            ..orchestrated("/voyages/{voyageId}/manifest", &[VOYAGE_INPUT], &MANIFEST)
+        },
         RestOperation {
             route: "/stray-step",
             method: HttpMethod::Get,
@@ -522,6 +697,43 @@ fn shipyard_replies() -> Vec<(&'static str, Reply)> {
             ),
         ),
         ("/assignments", Reply::json(200, r#"{"count": "2"}"#)),
+    ]
+}
+
+/// The registry's voyages, ships and cargo. Voyage `V-2` names a ship the list lacks.
+fn manifest_replies() -> Vec<(&'static str, Reply)> {
+    vec![
+        (
+            "/voyages/V-1",
+            Reply::json(
+                200,
+                r#"{"voyageId": "V-1", "shipImo": "IMO-2", "from": "Oslo", "to": "Kiel",
+                  "cargoIds": ["K-2", "K-9", "K-1"]}"#,
+            ),
+        ),
+        (
+            "/voyages/V-2",
+            Reply::json(
+                200,
+                r#"{"voyageId": "V-2", "shipImo": "IMO-7", "from": "Bergen", "cargoIds": []}"#,
+            ),
+        ),
+        (
+            "/ships",
+            Reply::json(
+                200,
+                r#"[{"imo_number": "IMO-1", "vessel_name": "Aurora", "flag_code": "NO"},
+                   {"imo_number": "IMO-2", "vessel_name": "Borealis", "flag_code": "DK"}]"#,
+            ),
+        ),
+        (
+            "/cargo",
+            Reply::json(
+                200,
+                r#"[{"cargoId": "K-1", "type": "bulk", "weight": "85.5"},
+                   {"cargoId": "K-2", "type": "container", "weight": 12}]"#,
+            ),
+        ),
     ]
 }
 
@@ -733,4 +945,33 @@ async fn step_argument_outside_orchestration() {
     assert_eq!(status, 500, "{body}");
     assert_eq!(body["error"]["code"], "internal_error");
     assert!(upstream.paths().is_empty());
+}
+
+#[tokio::test]
+async fn mappings_fill_nested_outputs() {
+    let upstream = RoutedUpstream::start(&manifest_replies()).await;
+    let (status, body) = rest_get(&upstream, "/voyages/V-1/manifest").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["voyageId"], "V-1");
+    assert_eq!(body["route"], json!({"from": "Oslo", "to": "Kiel"}));
+    // The ship list's projection adds `imo-number`, and each ship keeps its own fields.
+    assert_eq!(body["ship"], json!({"name": "Borealis", "flag": "DK"}));
+    // Cargo ids without a match add nothing, and the declared type converts weights.
+    assert_eq!(
+        body["cargo"],
+        json!([
+            {"type": "container", "weight": 12},
+            {"type": "bulk", "weight": 85.5},
+        ])
+    );
+}
+
+#[tokio::test]
+async fn lookup_miss_leaves_members_null() {
+    let upstream = RoutedUpstream::start(&manifest_replies()).await;
+    let (status, body) = rest_get(&upstream, "/voyages/V-2/manifest").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["ship"], json!({"name": null, "flag": null}));
+    assert_eq!(body["route"], json!({"from": "Bergen", "to": null}));
+    assert_eq!(body["cargo"], json!([]));
 }

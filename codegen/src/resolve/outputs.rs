@@ -3,8 +3,22 @@
 //! `mapping` is a JSONPath into the (converted) upstream body; `value` is a constant,
 //! a `{{input}}` template, or in the catalog's dialect a JSONPath starting with `$`.
 //! Objects take `properties`, arrays `items`; several named outputs form an object.
+//!
+//! The outputs of an orchestrated operation read the result document that its mappings
+//! fill (see `steps/mappings.rs`). There every named output without `mapping` reads the
+//! member of its name, objects included, and an output whose `mapping` or `value` reads
+//! a step reads the member that the resolver maps that step output to.
 
 use super::*;
+
+/// The document that the paths of an output read.
+#[derive(Clone, Copy)]
+enum Source<'s> {
+    /// An upstream response. An object without `mapping` reads its parent's node.
+    Response,
+    /// The result document of an orchestrated operation with these step names.
+    Document(&'s [String]),
+}
 
 impl Resolver<'_> {
     /// Builds the output of an exposed operation; `has_call` is false in mock mode.
@@ -15,16 +29,17 @@ impl Resolver<'_> {
         kind: AdapterKind<'_>,
         has_call: bool,
     ) -> Option<Output> {
-        self.outputs(
-            &operation.output_parameters,
-            operation.pos,
-            inputs,
-            kind,
-            has_call,
-        )
+        let steps = step_names(&operation.steps);
+        let source = if operation.steps.is_empty() {
+            Source::Response
+        } else {
+            Source::Document(&steps)
+        };
+        let outputs = &operation.output_parameters;
+        self.outputs_from(outputs, operation.pos, inputs, kind, has_call, source)
     }
 
-    /// Builds an output from `outputParameters` written at `pos`.
+    /// Builds an output that reads a response from `outputParameters` written at `pos`.
     pub(super) fn outputs(
         &mut self,
         outputs: &[model::OutputParameter],
@@ -32,6 +47,18 @@ impl Resolver<'_> {
         inputs: &InputSet,
         kind: AdapterKind<'_>,
         has_call: bool,
+    ) -> Option<Output> {
+        self.outputs_from(outputs, pos, inputs, kind, has_call, Source::Response)
+    }
+
+    fn outputs_from(
+        &mut self,
+        outputs: &[model::OutputParameter],
+        pos: Pos,
+        inputs: &InputSet,
+        kind: AdapterKind<'_>,
+        has_call: bool,
+        source: Source<'_>,
     ) -> Option<Output> {
         if outputs.is_empty() {
             if !has_call {
@@ -48,7 +75,7 @@ impl Resolver<'_> {
             if has_call && is_whole_body(only) {
                 return Some(Output::Body);
             }
-            return Some(Output::Shape(self.shape(only, inputs, kind, None)?));
+            return Some(Output::Shape(self.shape(only, inputs, kind, None, source)?));
         }
 
         let mut named = Vec::new();
@@ -62,7 +89,7 @@ impl Resolver<'_> {
                 continue;
             };
             // A named output without `mapping` or `value` reads the field of its name.
-            match self.shape(output, inputs, kind, Some(&name.value)) {
+            match self.shape(output, inputs, kind, Some(&name.value), source) {
                 Some(shape) => named.push((name.value.clone(), shape)),
                 None => ok = false,
             }
@@ -78,30 +105,47 @@ impl Resolver<'_> {
         inputs: &InputSet,
         kind: AdapterKind<'_>,
         property: Option<&str>,
+        source: Source<'_>,
     ) -> Option<OutputShape> {
         let json_type = output.json_type.as_ref().map(|t| self.json_type(Some(t)));
-        if let Some(value) = &output.value {
+        // The orchestration adds a mapping that puts what a step-reading output reads at
+        // the member of its name.
+        let filled = match (source, property) {
+            (Source::Document(steps), Some(name)) => step_read(output, steps).map(|_| name),
+            _ => None,
+        };
+        if let (None, Some(value)) = (filled, &output.value) {
             return self.value_shape(value, json_type, inputs, kind);
         }
-        // Without a `mapping`, a scalar property reads the member of its name, while an
-        // object keeps its parent's scope, so its own properties' paths start there.
-        let path = match (&output.mapping, output.properties.is_empty()) {
-            (Some(mapping), _) => self.json_path(mapping)?,
-            (None, false) => Vec::new(),
-            (None, true) => property
-                .map(|name| vec![PathStep::Field(name.to_string())])
-                .unwrap_or_default(),
+
+        let member = |name: &str| vec![PathStep::Field(name.to_string())];
+        // Without a `mapping`, a scalar property reads the member of its name, while in
+        // a response an object keeps its parent's scope, so its own properties' paths
+        // start there.
+        let path = match (filled, &output.mapping, source) {
+            (Some(name), _, _) => member(name),
+            (None, Some(mapping), _) => self.json_path(mapping)?,
+            (None, None, Source::Response) if !output.properties.is_empty() => Vec::new(),
+            (None, None, _) => property.map(member).unwrap_or_default(),
         };
+        // Below an output that reads a node of its own, paths read as in a response.
+        let inner = if filled.is_some() || output.mapping.is_some() {
+            Source::Response
+        } else {
+            source
+        };
+
         if !output.properties.is_empty() {
             let mut properties = Vec::new();
             for (name, property) in &output.properties {
-                let shape = self.shape(property, inputs, kind, Some(&name.value))?;
+                let shape = self.shape(property, inputs, kind, Some(&name.value), inner)?;
                 properties.push((name.value.clone(), shape));
             }
             return Some(OutputShape::Object { path, properties });
         }
         if let Some(items) = &output.items {
-            let items = self.shape(items, inputs, kind, None)?;
+            // Item paths read each element, wherever the array came from.
+            let items = self.shape(items, inputs, kind, None, Source::Response)?;
             return Some(OutputShape::Array {
                 path,
                 items: Box::new(items),
@@ -152,6 +196,33 @@ impl Resolver<'_> {
                 None
             }
         }
+    }
+}
+
+/// Returns the names of the named steps of an orchestrated operation.
+pub(super) fn step_names(steps: &[model::Step]) -> Vec<String> {
+    steps
+        .iter()
+        .filter_map(|step| step.name.as_ref())
+        .map(|name| name.value.clone())
+        .collect()
+}
+
+/// Returns the JSONPath of an orchestrated output whose `value`, or else `mapping`,
+/// reads a step output such as `$.get-voyage.status`, or `None` when it reads none.
+pub(super) fn step_read(output: &model::OutputParameter, steps: &[String]) -> Option<Text> {
+    let text = match (&output.value, &output.mapping) {
+        (Some(value), _) => Text {
+            pos: value.pos,
+            value: value.as_str()?.to_string(),
+        },
+        (None, Some(mapping)) => mapping.clone(),
+        (None, None) => return None,
+    };
+    let path = parse_json_path(&text.value).ok()?;
+    match path.first() {
+        Some(PathStep::Field(step)) if steps.contains(step) => Some(text),
+        _ => None,
     }
 }
 

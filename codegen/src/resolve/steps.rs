@@ -3,9 +3,13 @@
 //! Steps run in declaration order as far as a reader can tell: a step may read only
 //! the outputs of steps declared before it, so forward references and cycles are
 //! build errors. The outputs form a document `{STEP_NAME: OUTPUT}` that later steps
-//! and mappings address with JSONPath (`$.get-ship.assignedCrew`).
+//! and mappings address with JSONPath (`$.get-ship.assignedCrew`). The mappings fill
+//! the result document that the operation's outputs then shape (see `mappings`).
+
+mod mappings;
 
 use super::*;
+use mappings::{Placed, top_outputs};
 
 /// What the resolver knows about a step once it is resolved.
 struct Known {
@@ -31,24 +35,41 @@ impl Resolver<'_> {
         }
         let mut known: Vec<Known> = Vec::new();
         let mut steps = Vec::new();
-        let mut ok = true;
+        let mut steps_ok = true;
         for step in &operation.steps {
             match self.step(step, &known, inputs, kind, apis) {
                 Some((resolved, info)) => {
                     known.push(info);
                     steps.push(resolved);
                 }
-                None => ok = false,
+                None => steps_ok = false,
             }
         }
-        let mut mappings = Vec::new();
-        for mapping in &operation.mappings {
-            match self.mapping(mapping, &known, inputs, kind) {
-                Some(shape) => mappings.push((mapping.target.value.clone(), shape)),
-                None => ok = false,
+
+        let (mut targets, mut ok) = self.mapping_targets(&operation.mappings, &known, inputs, kind);
+        let outputs = &operation.output_parameters;
+        let declared = top_outputs(outputs);
+        // With a step missing, an output that reads it would be reported as reading an
+        // undeclared step.
+        if steps_ok {
+            ok &= self.root_reads_no_step(outputs, &known);
+            if let Some(declared) = &declared {
+                match self.output_targets(declared, &known) {
+                    Some(found) => targets.extend(found),
+                    None => ok = false,
+                }
             }
         }
-        ok.then_some(Orchestration { steps, mappings })
+
+        let mut placed = Vec::new();
+        for target in targets {
+            if let Some(declared) = &declared {
+                ok &= self.check_target(&target, declared);
+            }
+            ok &= self.place_target(&mut placed, target);
+        }
+        let mappings = placed.into_iter().map(Placed::into_property).collect();
+        (steps_ok && ok).then_some(Orchestration { steps, mappings })
     }
 
     fn step(
@@ -328,29 +349,6 @@ impl Resolver<'_> {
             return None;
         }
         Some((path, source))
-    }
-
-    fn mapping(
-        &mut self,
-        mapping: &model::Mapping,
-        known: &[Known],
-        inputs: &InputSet,
-        kind: AdapterKind<'_>,
-    ) -> Option<OutputShape> {
-        match mapping.value.as_str() {
-            Some(text) if text.starts_with('$') => {
-                let text = Text {
-                    pos: mapping.value.pos,
-                    value: text.to_string(),
-                };
-                let (path, _) = self.step_path(&text, known)?;
-                Some(OutputShape::Value {
-                    path,
-                    json_type: None,
-                })
-            }
-            _ => self.value_shape(&mapping.value, None, inputs, kind),
-        }
     }
 }
 
