@@ -203,11 +203,27 @@ impl Resolver<'_> {
         if let Some(name) = input_reference(text, kind) {
             let index = match inputs.find(name) {
                 Some(index) => index,
-                None => inputs.add(Input {
-                    body_path: None,
-                    name: name.to_string(),
-                    ..input_for(param)
-                }),
+                None => {
+                    let mut input = Input {
+                        body_path: None,
+                        name: name.to_string(),
+                        ..input_for(param)
+                    };
+                    // Route placeholders are declared first, so a new path input would
+                    // have no place in the route and no caller could send it.
+                    if kind.is_rest && input.location == Location::Path {
+                        input.location = Location::Query;
+                        self.diagnostics
+                            .warning(
+                                value.pos,
+                                format!(
+                                    "REST input `{name}` is not a route placeholder, so callers send it as a query parameter"
+                                ),
+                            )
+                            .hint(format!("add `{{{name}}}` to the route to take it from the path"));
+                    }
+                    inputs.add(input)
+                }
             };
             return Some(Argument::Input(index));
         }
