@@ -63,35 +63,18 @@ impl Resolver<'_> {
                 operations.extend(op);
             }
         }
-        let mut extra_headers = Vec::new();
+        // Authentication `headers` go with every request, as fixed header parameters.
+        let mut auth_headers = Vec::new();
         if let Some(auth) = &consumes.authentication {
-            extra_headers = self.auth_headers(auth, namespace);
+            auth_headers = self.auth_headers(auth, namespace);
         }
         let mut forward_params = Vec::new();
         if forwarded {
             forward_params = self.forward_params(&consumes.input_parameters, namespace);
-            forward_params.extend(extra_headers.iter().map(|(name, value)| UpstreamParam {
-                name: name.clone(),
-                rust_name: String::new(),
-                location: Location::Header,
-                json_type: JsonType::String,
-                required: false,
-                description: None,
-                value: Some(value.clone()),
-            }));
+            forward_params.extend(auth_headers.iter().cloned());
         }
         for op in &mut operations {
-            for (name, value) in &extra_headers {
-                op.params.push(UpstreamParam {
-                    name: name.clone(),
-                    rust_name: String::new(),
-                    location: Location::Header,
-                    json_type: JsonType::String,
-                    required: false,
-                    description: None,
-                    value: Some(value.clone()),
-                });
-            }
+            op.params.extend(auth_headers.iter().cloned());
             name_arguments(&mut op.params);
         }
         Api {
@@ -140,15 +123,7 @@ impl Resolver<'_> {
                 parameter.name.value
             );
             let value = self.template_with(&text, &used_by, |_| None);
-            params.push(UpstreamParam {
-                name: parameter.name.value.clone(),
-                rust_name: String::new(),
-                location,
-                json_type: JsonType::String,
-                required: false,
-                description: None,
-                value,
-            });
+            params.push(fixed_param(&parameter.name.value, location, value));
         }
         params
     }
@@ -306,7 +281,7 @@ impl Resolver<'_> {
         &mut self,
         auth: &model::Authentication,
         namespace: &str,
-    ) -> Vec<(String, Vec<TemplatePart>)> {
+    ) -> Vec<UpstreamParam> {
         let mut headers = Vec::new();
         for (name, value) in &auth.headers {
             let used_by = format!(
@@ -314,7 +289,7 @@ impl Resolver<'_> {
                 name.value
             );
             if let Some(parts) = self.template(value, &used_by, None) {
-                headers.push((name.value.clone(), parts));
+                headers.push(fixed_param(&name.value, Location::Header, Some(parts)));
             }
         }
         headers
@@ -518,6 +493,19 @@ impl Resolver<'_> {
             value: None,
             name,
         })
+    }
+}
+
+/// Returns a parameter that callers never give: its value comes from the spec.
+fn fixed_param(name: &str, location: Location, value: Option<Vec<TemplatePart>>) -> UpstreamParam {
+    UpstreamParam {
+        name: name.to_string(),
+        rust_name: String::new(),
+        location,
+        json_type: JsonType::String,
+        required: false,
+        description: None,
+        value,
     }
 }
 
