@@ -26,6 +26,8 @@ struct Entry<'a> {
     routes: Vec<(&'static str, &'a str, Pos)>,
     /// MCP tools as (name, position).
     tools: Vec<(&'a str, Pos)>,
+    /// Whether the adapter declares caller authentication.
+    authenticates: bool,
 }
 
 /// Returns the errors and warnings about adapters of different specs, or of one spec,
@@ -46,6 +48,7 @@ pub fn check(capabilities: &[Capability]) -> Vec<Diagnostic> {
                     .map(|op| (op.method.as_str(), op.route.as_str(), op.pos))
                     .collect(),
                 tools: Vec::new(),
+                authenticates: adapter.auth.is_some(),
             });
         }
         for adapter in capability.mcp.iter().filter(|a| !a.stdio) {
@@ -61,6 +64,7 @@ pub fn check(capabilities: &[Capability]) -> Vec<Diagnostic> {
                     .iter()
                     .map(|t| (t.name.as_str(), t.pos))
                     .collect(),
+                authenticates: adapter.auth.is_some(),
             });
         }
     }
@@ -124,6 +128,26 @@ fn compare(
                 "REST adapters on one port share their routes; remove one, or give one adapter another port",
             ));
         }
+    }
+    if entry.kind == "mcp" && (earlier.authenticates || entry.authenticates) {
+        diagnostics.push(Diagnostic {
+            severity: Severity::Warning,
+            file: entry.capability.spec_file.clone(),
+            pos: entry.pos,
+            message: format!(
+                "MCP adapter `{}` shares {address}:{port} with MCP adapter `{}` ({}), and at least \
+                 one of them authenticates callers; /mcp serves both and requires the \
+                 credentials of each",
+                entry.namespace,
+                earlier.namespace,
+                location(earlier, earlier.pos)
+            ),
+            hint: Some(format!(
+                "callers that hold one adapter's credentials use /mcp/{} or /mcp/{}; or give \
+                 one adapter another port",
+                earlier.namespace, entry.namespace
+            )),
+        });
     }
     for (name, pos) in &entry.tools {
         let clash = earlier.tools.iter().find(|(n, _)| n == name);

@@ -104,6 +104,42 @@ fn same_route_twice_fails() {
     insta::assert_snapshot!("same_route_twice", errors.join("\n"));
 }
 
+/// MCP adapters on one port whose caller authentication differs: the union at `/mcp`
+/// requires every credential, which the build points out.
+#[test]
+fn shared_mcp_port_with_caller_auth_warns() {
+    let dir = std::env::temp_dir().join(format!("naftiko-mcp-auth-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let source = PathBuf::from(DOCKER_HUB).join("docker-hub-org-access-tokens.yaml");
+    let text = std::fs::read_to_string(&source).expect("the spec is committed");
+    let guarded = text
+        .replace("port: 8080", "port: 8181")
+        .replace(
+            "namespace: docker-hub-org-access-tokens-rest",
+            "namespace: guarded-rest",
+        )
+        .replace(
+            "namespace: docker-hub-org-access-tokens-mcp\n",
+            "namespace: guarded-mcp\n    authentication:\n      type: bearer\n      \
+             token: '{{env.DOCKER_HUB_API_KEY}}'\n",
+        );
+    let copy = dir.join("guarded.yaml");
+    std::fs::write(&copy, guarded).expect("a writable temporary folder");
+    let specs = vec![(source, "open".to_string()), (copy, "guarded".to_string())];
+
+    let generated = naftiko_codegen::generate_specs(&specs, true);
+    std::fs::remove_dir_all(&dir).ok();
+
+    let errors = render(&generated.diagnostics, Severity::Error);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let warnings: Vec<String> = render(&generated.diagnostics, Severity::Warning)
+        .into_iter()
+        .filter(|w| w.contains("authenticates callers"))
+        .map(|w| w.replace(&dir.display().to_string(), "TMP"))
+        .collect();
+    insta::assert_snapshot!("shared_mcp_port_with_caller_auth", warnings.join("\n"));
+}
+
 /// A REST and an MCP adapter cannot share a port.
 #[test]
 fn rest_and_mcp_on_one_port_fail() {
