@@ -1,27 +1,48 @@
-//! `naftiko-codegen check SPEC...`: runs every stage on the given specs and prints
-//! the diagnostics, without building anything.
+//! `naftiko-codegen`: runs the generator on specs outside a build.
+//!
+//! - `check SPEC...` runs every stage and prints the diagnostics.
+//! - `openapi DIR SPEC...` also writes the OpenAPI document of each REST adapter of the
+//!   specs that compile to `DIR/CAPABILITY.NAMESPACE.json`, so that a validator can read them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: naftiko-codegen check SPEC...";
+use naftiko_codegen::{Compiled, Severity};
+
+const USAGE: &str =
+    "usage: naftiko-codegen check SPEC...\n       naftiko-codegen openapi DIR SPEC...";
+
+/// What to do with each spec that compiles.
+enum Command {
+    Check,
+    OpenApi(PathBuf),
+}
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
-    match args.next().as_deref() {
-        Some("check") => {}
+    let command = match args.next().as_deref() {
+        Some("check") => Command::Check,
+        Some("openapi") => match args.next() {
+            Some(dir) => Command::OpenApi(PathBuf::from(dir)),
+            None => return usage_error(),
+        },
         Some("-h" | "--help") => {
-            println!("{USAGE}\n\nChecks Naftiko capability specs and prints errors and warnings.");
+            println!(
+                "{USAGE}\n\nChecks Naftiko capability specs and prints errors and warnings; \
+                 `openapi` also writes the OpenAPI document of each REST adapter to DIR."
+            );
             return ExitCode::SUCCESS;
         }
-        _ => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
-    }
+        _ => return usage_error(),
+    };
     let files: Vec<PathBuf> = args.map(PathBuf::from).collect();
     if files.is_empty() {
-        eprintln!("{USAGE}");
+        return usage_error();
+    }
+    if let Command::OpenApi(dir) = &command
+        && let Err(error) = std::fs::create_dir_all(dir)
+    {
+        eprintln!("cannot create {}: {error}", dir.display());
         return ExitCode::from(2);
     }
 
@@ -33,10 +54,16 @@ fn main() -> ExitCode {
             // Emitting cannot fail on a resolved spec; running it checks that claim.
             naftiko_codegen::emit::capability(capability);
         }
+        if let Command::OpenApi(dir) = &command
+            && let Err(error) = write_documents(&compiled, dir)
+        {
+            eprintln!("cannot write to {}: {error}", dir.display());
+            return ExitCode::from(2);
+        }
         for diagnostic in &compiled.diagnostics {
             match diagnostic.severity {
-                naftiko_codegen::Severity::Error => errors += 1,
-                naftiko_codegen::Severity::Warning => warnings += 1,
+                Severity::Error => errors += 1,
+                Severity::Warning => warnings += 1,
             }
             eprintln!("{diagnostic}");
         }
@@ -50,4 +77,22 @@ fn main() -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+fn usage_error() -> ExitCode {
+    eprintln!("{USAGE}");
+    ExitCode::from(2)
+}
+
+/// Writes the OpenAPI document of every REST adapter of a compiled spec to `dir`.
+fn write_documents(compiled: &Compiled, dir: &Path) -> std::io::Result<()> {
+    let Some(capability) = &compiled.capability else {
+        return Ok(());
+    };
+    for adapter in &capability.rest {
+        let document = naftiko_codegen::openapi::document(capability, adapter);
+        let file = dir.join(format!("{}.{}.json", capability.name, adapter.namespace));
+        std::fs::write(file, document)?;
+    }
+    Ok(())
 }
