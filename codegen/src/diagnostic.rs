@@ -111,7 +111,7 @@ impl Diagnostics {
     /// Returns the diagnostics sorted by position, errors before warnings at one place.
     ///
     /// A part of a spec that several operations share, such as an API-level parameter, is
-    /// checked once for each of them; its diagnostic is reported once.
+    /// checked once for each of them. Its diagnostic is reported once.
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
         self.items
             .sort_by(|a, b| (&a.file, a.pos, a.severity).cmp(&(&b.file, b.pos, b.severity)));

@@ -12,7 +12,7 @@ use naftiko_codegen::{Compiled, Severity};
 const USAGE: &str =
     "usage: naftiko-codegen check SPEC...\n       naftiko-codegen openapi DIR SPEC...";
 
-/// What to do with each spec that compiles.
+/// The action taken on each spec that compiles.
 enum Command {
     Check,
     OpenApi(PathBuf),

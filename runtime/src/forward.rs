@@ -287,8 +287,8 @@ fn upstream_url(
 /// Returns the caller's raw query without the parameters the spec fixes, followed by the
 /// fixed ones, or `None` when both are empty.
 ///
-/// The caller's pairs keep their encoding; a pair is dropped when its decoded name is
-/// the name of a fixed query parameter, so the spec's value is the only one sent.
+/// The caller's pairs keep their encoding. A pair whose decoded name is a fixed query
+/// parameter's is dropped, so the spec's value is the only one sent.
 fn forwarded_query(raw: Option<&str>, params: &[UpstreamParam], fixed: &str) -> Option<String> {
     let fixed_name = |pair: &str| {
         let name = pair.split('=').next().unwrap_or_default().replace('+', " ");

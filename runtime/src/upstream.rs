@@ -448,8 +448,8 @@ fn push_query(query: &mut String, params: &[UpstreamParam], values: &[Option<Val
     }
 }
 
-/// What a request without an operation of its own, such as a forward, carries of a
-/// consumed API's fixed parameters.
+/// The headers and query that a consumed API's fixed parameters add to a request without an
+/// operation of its own, such as a forward.
 #[derive(Debug, Default)]
 pub(crate) struct FixedParts {
     /// Header parameters and one `Cookie` header with every cookie parameter.

@@ -26,8 +26,8 @@ impl Resolver<'_> {
         apis
     }
 
-    /// Resolves one consumed API; `forwarded` tells whether a REST resource forwards to it,
-    /// so that what forwards send is resolved only then.
+    /// Resolves one consumed API. `forwarded` is true when a REST resource forwards to it,
+    /// because only then are the parameters of forwarded requests resolved.
     pub(super) fn api(
         &mut self,
         consumes: &model::Consumes,
