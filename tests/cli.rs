@@ -2,7 +2,7 @@
 //! errors, and `list`.
 //!
 //! Every spawned child is killed when its guard drops, and every wait is bounded by
-//! [`common::WAIT`]. Proxy variables are removed from each child's environment so that its
+//! [`WAIT`]. Proxy variables are removed from each child's environment so that its
 //! upstream calls stay on loopback.
 
 mod common;
@@ -10,19 +10,17 @@ mod common;
 use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 
+use naftiko_test_support::mcp::{call, connect_mcp};
+use naftiko_test_support::{self as support, WAIT};
 use reqwest::Method;
-use rmcp::ServiceExt;
-use rmcp::model::{CallToolRequestParams, ClientConfig};
-use rmcp::transport::StreamableHttpClientTransport;
-use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use common::TOKEN;
 use common::hub::SEEDED_TOKEN_ID;
-use common::{FakeHub, TOKEN, WAIT};
 
 const REST_NAMESPACE: &str = "docker-hub-org-access-tokens-rest";
 const MCP_NAMESPACE: &str = "docker-hub-org-access-tokens-mcp";
@@ -86,8 +84,8 @@ fn serve_command(base_uri: &str, rest_port: u16, mcp_port: u16) -> Command {
 async fn serve_on_free_ports(base_uri: &str) -> Command {
     serve_command(
         base_uri,
-        common::free_port().await,
-        common::free_port().await,
+        support::free_port().await,
+        support::free_port().await,
     )
 }
 
@@ -238,7 +236,7 @@ fn assert_no_token(stdout: &str, stderr: &str) {
 
 #[tokio::test]
 async fn serve_rest_and_mcp_calls() {
-    let hub = FakeHub::start().await;
+    let hub = common::start_hub().await;
     let served = spawn_served(serve_on_free_ports(&hub.base_uri).await).await;
     let token_url = format!(
         "{}/v1/v2/orgs/my%20org/access-tokens/{SEEDED_TOKEN_ID}",
@@ -273,25 +271,10 @@ async fn serve_rest_and_mcp_calls() {
         "access token no-such-token not found"
     );
 
-    let transport = StreamableHttpClientTransport::with_client(
-        common::loopback_http(),
-        // The shared MCP listener serves the adapter alone, with its own tool names, here.
-        StreamableHttpClientTransportConfig::with_uri(format!(
-            "{}/{MCP_NAMESPACE}",
-            served.mcp_url
-        )),
-    );
-    let client = tokio::time::timeout(WAIT, ClientConfig::default().serve(transport))
-        .await
-        .expect("initialize finishes in time")
-        .expect("the MCP client connects");
+    // The shared MCP listener serves the adapter alone, with its own tool names, here.
+    let client = connect_mcp(&format!("{}/{MCP_NAMESPACE}", served.mcp_url)).await;
     let arguments = json!({"org_name": "acme", "access_token_id": SEEDED_TOKEN_ID});
-    let request = CallToolRequestParams::new("delete-access-token")
-        .with_arguments(arguments.as_object().cloned().unwrap_or_default());
-    let result = tokio::time::timeout(WAIT, client.call_tool(request))
-        .await
-        .expect("tools/call finishes in time")
-        .expect("tools/call succeeds");
+    let result = call(&client, "delete-access-token", arguments).await;
     assert_eq!(result.is_error, Some(false), "{result:?}");
     drop(client);
 
@@ -329,7 +312,7 @@ async fn serve_rest_and_mcp_calls() {
 
 #[tokio::test]
 async fn serve_dead_upstream_is_502() {
-    let served = spawn_served(serve_on_free_ports(&common::dead_base_uri().await).await).await;
+    let served = spawn_served(serve_on_free_ports(&support::dead_base_uri().await).await).await;
 
     let response = common::send(
         Method::GET,
@@ -356,7 +339,7 @@ async fn serve_dead_upstream_is_502() {
 
 #[tokio::test]
 async fn serve_without_token_exits_2() {
-    let hub = FakeHub::start().await;
+    let hub = common::start_hub().await;
     let mut command = serve_command(&hub.base_uri, 0, 0);
     command.env_remove("DOCKER_HUB_API_KEY");
 
@@ -373,7 +356,7 @@ async fn serve_without_token_exits_2() {
 
 #[tokio::test]
 async fn serve_empty_token_exits_2() {
-    let hub = FakeHub::start().await;
+    let hub = common::start_hub().await;
     let mut command = serve_command(&hub.base_uri, 0, 0);
     command.env("DOCKER_HUB_API_KEY", "");
 
@@ -385,7 +368,7 @@ async fn serve_empty_token_exits_2() {
 
 #[tokio::test]
 async fn serve_port_in_use_exits_2() {
-    let hub = FakeHub::start().await;
+    let hub = common::start_hub().await;
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("binds a loopback port");
     let port = taken.local_addr().expect("local address").port();
     let command = serve_command(&hub.base_uri, port, 0);
@@ -405,7 +388,7 @@ async fn serve_port_in_use_exits_2() {
 
 #[tokio::test]
 async fn serve_unknown_namespace_exits_2() {
-    let hub = FakeHub::start().await;
+    let hub = common::start_hub().await;
     let mut command = serve_command(&hub.base_uri, 0, 0);
     command.args(["--port", "no-such-adapter=0"]);
 

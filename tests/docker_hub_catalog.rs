@@ -9,18 +9,12 @@ mod common;
 
 use std::process::Command;
 
+use naftiko_test_support::mcp::{call, connect_mcp};
 use reqwest::Method;
-use rmcp::ServiceExt;
-use rmcp::model::{CallToolRequestParams, CallToolResult, ClientConfig, JsonObject};
-use rmcp::service::{RoleClient, RunningService};
-use rmcp::transport::StreamableHttpClientTransport;
-use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::{Value, json};
 
+use common::TOKEN;
 use common::catalog::{self, Catalog};
-use common::{TOKEN, WAIT};
-
-type McpClient = RunningService<RoleClient, ClientConfig>;
 
 /// The upstream request one call must cause.
 struct Upstream {
@@ -75,27 +69,6 @@ fn assert_reached(catalog: &Catalog, label: &str, expected: &Upstream) {
         Some(format!("Bearer {TOKEN}").as_str()),
         "{label}"
     );
-}
-
-/// Connects rmcp's client to `url` with the `initialize` handshake.
-async fn connect(url: &str) -> McpClient {
-    let transport = StreamableHttpClientTransport::with_client(
-        common::loopback_http(),
-        StreamableHttpClientTransportConfig::with_uri(url.to_owned()),
-    );
-    tokio::time::timeout(WAIT, ClientConfig::default().serve(transport))
-        .await
-        .expect("initialize finishes in time")
-        .expect("the client connects")
-}
-
-async fn call(client: &McpClient, tool: &'static str, arguments: &Value) -> CallToolResult {
-    let arguments = arguments.as_object().cloned().unwrap_or_default();
-    let request = CallToolRequestParams::new(tool).with_arguments(JsonObject::from(arguments));
-    tokio::time::timeout(WAIT, client.call_tool(request))
-        .await
-        .expect("tools/call finishes in time")
-        .unwrap_or_else(|error| panic!("tools/call `{tool}` failed: {error}"))
 }
 
 fn rest_cases() -> Vec<RestCase> {
@@ -379,10 +352,10 @@ async fn rest_calls_reach_upstream() {
 #[tokio::test]
 async fn union_tool_calls_reach_upstream() {
     let catalog = catalog::shared();
-    let client = connect(&format!("{}/mcp", catalog.mcp_url)).await;
+    let client = connect_mcp(&format!("{}/mcp", catalog.mcp_url)).await;
 
     for case in union_cases() {
-        let result = call(&client, case.tool, &case.arguments).await;
+        let result = call(&client, case.tool, case.arguments.clone()).await;
         assert_eq!(result.is_error, Some(false), "{}: {result:?}", case.tool);
         assert_reached(catalog, case.tool, &case.upstream);
     }
@@ -391,7 +364,7 @@ async fn union_tool_calls_reach_upstream() {
 #[tokio::test]
 async fn union_lists_every_tool() {
     let catalog = catalog::shared();
-    let client = connect(&format!("{}/mcp", catalog.mcp_url)).await;
+    let client = connect_mcp(&format!("{}/mcp", catalog.mcp_url)).await;
 
     let info = client.peer_info().expect("server info after initialize");
     let server_info = info.server_info.as_ref().expect("serverInfo is sent");
@@ -453,7 +426,7 @@ async fn namespace_paths_keep_tool_names() {
 
     for case in cases {
         let namespace = format!("{}-mcp", case.capability);
-        let client = connect(&format!("{}/mcp/{namespace}", catalog.mcp_url)).await;
+        let client = connect_mcp(&format!("{}/mcp/{namespace}", catalog.mcp_url)).await;
 
         let tools = client.list_all_tools().await.expect("tools/list");
         let listed: Vec<&str> = tools.iter().map(|tool| tool.name.as_ref()).collect();
@@ -465,7 +438,7 @@ async fn namespace_paths_keep_tool_names() {
             .collect();
         assert_eq!(listed, declared, "{namespace}");
 
-        let result = call(&client, case.tool, &case.arguments).await;
+        let result = call(&client, case.tool, case.arguments.clone()).await;
         assert_eq!(result.is_error, Some(false), "{namespace}: {result:?}");
         assert_reached(catalog, &namespace, &case.upstream);
     }

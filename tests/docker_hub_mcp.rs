@@ -6,94 +6,32 @@ mod common;
 use naftiko_rs::docker_hub_org_access_tokens::exposes::docker_hub_org_access_tokens_mcp::{
     ADAPTER, router,
 };
-use rmcp::model::{CallToolRequestParams, CallToolResult, ClientConfig, JsonObject, Tool};
-use rmcp::service::{RoleClient, RunningService};
-use rmcp::transport::StreamableHttpClientTransport;
-use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
-use rmcp::{ServiceError, ServiceExt};
+use naftiko_test_support::mcp::{
+    McpClient, call, connect_mcp, find_tool, is_error, property_type, required_of, text_of,
+    try_call,
+};
+use naftiko_test_support::{self as support, FakeUpstream};
+use rmcp::model::Tool;
 use serde_json::{Value, json};
 
+use common::TOKEN;
 use common::hub::SEEDED_TOKEN_ID;
-use common::{FakeHub, TOKEN};
-
-type McpClient = RunningService<RoleClient, ClientConfig>;
 
 /// Starts a fake Docker Hub, the generated MCP adapter in front of it, and a connected
 /// client.
-async fn start() -> (FakeHub, McpClient) {
-    let hub = FakeHub::start().await;
-    let server = common::serve(router(common::context(&hub.base_uri))).await;
-    let client = connect(&format!("{server}/mcp")).await;
+async fn start() -> (FakeUpstream, McpClient) {
+    let hub = common::start_hub().await;
+    let server = support::serve(router(common::context(&hub.base_uri))).await;
+    let client = connect_mcp(&format!("{server}/mcp")).await;
     (hub, client)
 }
 
-/// Connects rmcp's client to `url` with the `initialize` handshake.
-async fn connect(url: &str) -> McpClient {
-    let transport = StreamableHttpClientTransport::with_client(
-        common::loopback_http(),
-        StreamableHttpClientTransportConfig::with_uri(url.to_owned()),
-    );
-    tokio::time::timeout(common::WAIT, ClientConfig::default().serve(transport))
-        .await
-        .expect("initialize finishes in time")
-        .expect("the client connects")
-}
-
-async fn try_call(
-    client: &McpClient,
-    tool: &'static str,
-    arguments: Value,
-) -> Result<CallToolResult, ServiceError> {
-    let Value::Object(arguments) = arguments else {
-        panic!("tool arguments must be an object, not {arguments}");
-    };
-    let request = CallToolRequestParams::new(tool).with_arguments(JsonObject::from(arguments));
-    tokio::time::timeout(common::WAIT, client.call_tool(request))
-        .await
-        .expect("tools/call finishes in time")
-}
-
-async fn call(client: &McpClient, tool: &'static str, arguments: Value) -> CallToolResult {
-    try_call(client, tool, arguments)
-        .await
-        .unwrap_or_else(|error| panic!("tools/call `{tool}` failed: {error}"))
-}
-
-/// Returns the text of the result's only content block.
-fn text_of(result: &CallToolResult) -> &str {
-    assert_eq!(result.content.len(), 1, "expected one content block");
-    &result.content[0]
-        .as_text()
-        .expect("the content block is text")
-        .text
-}
-
-fn is_error(result: &CallToolResult) -> bool {
-    result.is_error.unwrap_or(false)
-}
-
-fn find_tool<'a>(tools: &'a [Tool], name: &str) -> &'a Tool {
-    tools
-        .iter()
-        .find(|tool| tool.name == name)
-        .unwrap_or_else(|| panic!("tools/list has no `{name}`"))
-}
-
-fn required_of(tool: &Tool) -> Vec<&str> {
-    let mut names: Vec<&str> = tool
-        .input_schema
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|names| names.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+/// Returns the tool's required input names, sorted, because the generated schema lists
+/// them in the spec's order.
+fn sorted_required(tool: &Tool) -> Vec<&str> {
+    let mut names = required_of(tool);
     names.sort_unstable();
     names
-}
-
-fn property_type<'a>(tool: &'a Tool, name: &str) -> &'a str {
-    tool.input_schema["properties"][name]["type"]
-        .as_str()
-        .unwrap_or_else(|| panic!("`{}` has no typed property `{name}`", tool.name))
 }
 
 #[tokio::test]
@@ -167,26 +105,29 @@ async fn tools_list_input_schemas() {
     let tools = client.list_all_tools().await.expect("tools/list");
 
     let get = find_tool(&tools, "get-access-token");
-    assert_eq!(required_of(get), ["access_token_id", "org_name"]);
+    assert_eq!(sorted_required(get), ["access_token_id", "org_name"]);
     assert_eq!(property_type(get, "org_name"), "string");
     assert_eq!(property_type(get, "access_token_id"), "string");
 
     let list = find_tool(&tools, "list-access-tokens");
-    assert_eq!(required_of(list), ["name"]);
+    assert_eq!(sorted_required(list), ["name"]);
     assert_eq!(property_type(list, "page"), "number");
     assert_eq!(property_type(list, "page_size"), "number");
 
     let create = find_tool(&tools, "create-access-token");
-    assert_eq!(required_of(create), ["body", "name"]);
+    assert_eq!(sorted_required(create), ["body", "name"]);
     assert_eq!(property_type(create, "name"), "string");
     assert_eq!(property_type(create, "body"), "object");
 
     let update = find_tool(&tools, "update-access-token");
-    assert_eq!(required_of(update), ["access_token_id", "body", "org_name"]);
+    assert_eq!(
+        sorted_required(update),
+        ["access_token_id", "body", "org_name"]
+    );
     assert_eq!(property_type(update, "body"), "object");
 
     let delete = find_tool(&tools, "delete-access-token");
-    assert_eq!(required_of(delete), ["access_token_id", "org_name"]);
+    assert_eq!(sorted_required(delete), ["access_token_id", "org_name"]);
 }
 
 struct Case {
@@ -338,9 +279,9 @@ async fn upstream_404_is_tool_error() {
 
 #[tokio::test]
 async fn dead_upstream_is_tool_error() {
-    let base_uri = common::dead_base_uri().await;
-    let server = common::serve(router(common::context(&base_uri))).await;
-    let client = connect(&format!("{server}/mcp")).await;
+    let base_uri = support::dead_base_uri().await;
+    let server = support::serve(router(common::context(&base_uri))).await;
+    let client = connect_mcp(&format!("{server}/mcp")).await;
 
     let arguments = json!({"org_name": "acme", "access_token_id": SEEDED_TOKEN_ID});
     let result = call(&client, "delete-access-token", arguments).await;

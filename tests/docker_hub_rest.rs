@@ -6,11 +6,12 @@ mod common;
 use naftiko_rs::docker_hub_org_access_tokens::consumes::docker_hub_org_access_tokens::Client;
 use naftiko_rs::docker_hub_org_access_tokens::exposes::docker_hub_org_access_tokens_rest::router;
 use naftiko_runtime::upstream::CallError;
+use naftiko_test_support::{self as support, FakeUpstream, Reply};
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use common::TOKEN;
 use common::hub::SEEDED_TOKEN_ID;
-use common::{FakeHub, Reply, TOKEN};
 
 /// Returns the `Authorization` header the fake Docker Hub must receive.
 fn bearer() -> String {
@@ -18,9 +19,9 @@ fn bearer() -> String {
 }
 
 /// Starts a fake Docker Hub and the generated REST adapter in front of it.
-async fn start() -> (FakeHub, String) {
-    let hub = FakeHub::start().await;
-    let adapter = common::serve(router(common::context(&hub.base_uri))).await;
+async fn start() -> (FakeUpstream, String) {
+    let hub = common::start_hub().await;
+    let adapter = support::serve(router(common::context(&hub.base_uri))).await;
     (hub, adapter)
 }
 
@@ -177,11 +178,7 @@ async fn upstream_404_passes_through() {
 #[tokio::test]
 async fn upstream_error_keeps_content_type() {
     let (hub, adapter) = start().await;
-    hub.reply_with(Reply {
-        status: 503,
-        content_type: Some("text/plain"),
-        body: "maintenance".to_owned(),
-    });
+    hub.reply_with(Reply::new(503, "text/plain", "maintenance"));
 
     let response = common::send(
         Method::GET,
@@ -197,8 +194,8 @@ async fn upstream_error_keeps_content_type() {
 
 #[tokio::test]
 async fn dead_upstream_is_502() {
-    let base_uri = common::dead_base_uri().await;
-    let adapter = common::serve(router(common::context(&base_uri))).await;
+    let base_uri = support::dead_base_uri().await;
+    let adapter = support::serve(router(common::context(&base_uri))).await;
 
     let response = common::send(
         Method::GET,
@@ -311,7 +308,9 @@ async fn dot_segment_org_is_rejected() {
 
     for org in ["%2E%2E", "%2e", ".%2E"] {
         let path = format!("/v1/v2/orgs/{org}/access-tokens/{SEEDED_TOKEN_ID}");
-        let status = common::send_raw(&adapter, "GET", &path).await;
+        let status = support::raw::raw_request(&adapter, "GET", &path)
+            .await
+            .status;
         assert_eq!(status, 400, "{org}");
     }
     assert!(hub.requests().is_empty(), "no upstream request");
@@ -321,7 +320,7 @@ async fn dot_segment_org_is_rejected() {
 async fn secret_absent_from_errors() {
     let (hub, adapter) = start().await;
     hub.reply_with(Reply::json(500, r#"{"message":"internal"}"#));
-    let dead = common::serve(router(common::context(&common::dead_base_uri().await))).await;
+    let dead = support::serve(router(common::context(&support::dead_base_uri().await))).await;
     let tokens = "/v1/v2/orgs/acme/access-tokens";
     let token = format!("/v1/v2/orgs/acme/access-tokens/{SEEDED_TOKEN_ID}");
 
@@ -343,7 +342,7 @@ async fn secret_absent_from_errors() {
 
 #[tokio::test]
 async fn client_lists_with_page() {
-    let hub = FakeHub::start().await;
+    let hub = common::start_hub().await;
     let client = Client::new(common::context(&hub.base_uri));
 
     let response = client
@@ -363,7 +362,7 @@ async fn client_lists_with_page() {
 
 #[tokio::test]
 async fn client_creates_then_gets() {
-    let hub = FakeHub::start().await;
+    let hub = common::start_hub().await;
     let client = Client::new(common::context(&hub.base_uri));
 
     let created = client
@@ -399,7 +398,7 @@ async fn client_creates_then_gets() {
 
 #[tokio::test]
 async fn client_reports_dead_upstream() {
-    let client = Client::new(common::context(&common::dead_base_uri().await));
+    let client = Client::new(common::context(&support::dead_base_uri().await));
 
     let error = client
         .v2_orgs_org_name_access_tokens_access_token_id_delete("acme", SEEDED_TOKEN_ID)
@@ -414,7 +413,7 @@ async fn client_reports_dead_upstream() {
 
 #[tokio::test]
 async fn client_rejects_empty_org() {
-    let hub = FakeHub::start().await;
+    let hub = common::start_hub().await;
     let client = Client::new(common::context(&hub.base_uri));
 
     let error = client
@@ -453,7 +452,7 @@ async fn unknown_route_and_method() {
 }
 
 async fn loopback_put(url: &str) -> reqwest::Response {
-    common::loopback_http()
+    support::loopback_http()
         .put(url)
         .send()
         .await

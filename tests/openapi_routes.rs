@@ -17,11 +17,11 @@ use naftiko_runtime::descriptor::{Capability, RestAdapter};
 use naftiko_runtime::invoke::CapabilityContext;
 use naftiko_runtime::secret::BindValues;
 use naftiko_runtime::{rest, rest_shared, upstream};
+use naftiko_test_support::{self as support, FakeUpstream};
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
 use common::catalog::{self, token_env};
-use common::{FakeHub, Reply};
 
 /// The methods an OpenAPI path item can hold, as its keys spell them.
 const METHODS: [&str; 7] = ["get", "put", "post", "delete", "options", "head", "patch"];
@@ -164,11 +164,11 @@ async fn assert_operations_reach_upstream(
     label: &str,
     base_url: &str,
     document: &Value,
-    hub: &FakeHub,
+    hub: &FakeUpstream,
 ) {
     let operations = operations(document);
     assert!(!operations.is_empty(), "{label}: no operation documented");
-    let http = common::loopback_http();
+    let http = support::loopback_http();
     for operation in &operations {
         let before = hub.requests().len();
         let status = send_sample(&http, base_url, operation).await;
@@ -212,13 +212,11 @@ async fn serve_alone(
     base_uri: &str,
 ) -> String {
     let router = rest::router(adapter, context(capability, base_uri));
-    common::serve(rest_shared::with_openapi(router, &[adapter])).await
+    support::serve(rest_shared::with_openapi(router, &[adapter])).await
 }
 
-async fn upstream_replying_200() -> FakeHub {
-    let hub = FakeHub::start().await;
-    hub.reply_with(Reply::json(200, r#"{"ok":true}"#));
-    hub
+async fn upstream_replying_200() -> FakeUpstream {
+    FakeUpstream::start_ok().await
 }
 
 #[test]
@@ -273,7 +271,7 @@ async fn documented_operations_reach_handlers() {
 #[tokio::test]
 async fn undocumented_requests_are_rejected() {
     let hub = upstream_replying_200().await;
-    let http = common::loopback_http();
+    let http = support::loopback_http();
 
     for (capability, adapter) in rest_adapters() {
         let base_url = serve_alone(capability, adapter, &hub.base_uri).await;

@@ -7,44 +7,31 @@ use std::collections::HashMap;
 
 use naftiko_runtime::descriptor::CallerAuth;
 use naftiko_runtime::mcp;
+use naftiko_test_support::logs::global_logs;
+use naftiko_test_support::mcp::{connect_mcp_with, initialize_request};
+use naftiko_test_support::serve;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderName, HeaderValue, WWW_AUTHENTICATE};
-use rmcp::ServiceExt;
-use rmcp::model::{CallToolRequestParams, ClientConfig};
-use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::model::CallToolRequestParams;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use caller_auth_fixture::{
     API_KEY, API_KEY_HEADER, API_KEY_QUERY, BASIC, BEARER, DIGEST, PASSWORD, TOKEN, USERNAME,
-    WRONG, assert_no_credential, basic, context, digest_authorization, digest_challenges, logs,
-    loopback_http, mcp_adapter, serve,
+    WRONG, assert_no_credential, basic, context, digest_authorization, digest_challenges,
+    mcp_adapter,
 };
 
 /// Starts an MCP adapter that requires `auth` and returns its `/mcp` URL.
 async fn start(auth: CallerAuth) -> String {
-    logs();
+    global_logs();
     let base = serve(mcp::router(mcp_adapter(auth), context())).await;
     format!("{base}/mcp")
 }
 
 /// Posts an `initialize` request with the header, if any.
 async fn initialize(url: &str, header: Option<(&str, &str)>) -> reqwest::Response {
-    let message = json!({
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-06-18",
-            "capabilities": {},
-            "clientInfo": {"name": "caller-auth-test", "version": "0"}
-        }
-    });
-    let mut request = loopback_http()
-        .post(url)
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .body(message.to_string());
+    let mut request = initialize_request(url);
     if let Some((name, value)) = header {
         request = request.header(name, value);
     }
@@ -83,11 +70,7 @@ async fn assert_tool_call_works(url: &str, headers: &[(&'static str, String)]) {
 }
 
 async fn assert_rmcp_call(config: StreamableHttpClientTransportConfig) {
-    let transport = StreamableHttpClientTransport::with_client(loopback_http(), config);
-    let client = ClientConfig::default()
-        .serve(transport)
-        .await
-        .expect("client connects");
+    let client = connect_mcp_with(config).await;
     let result = client
         .call_tool(CallToolRequestParams::new("ping"))
         .await
@@ -182,7 +165,7 @@ async fn rejections_logged_without_credentials() {
     let wrong = basic(USERNAME, WRONG);
     let response = initialize(&url, Some(("authorization", &wrong))).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    let logs = logs();
+    let logs = global_logs();
     let line = logs
         .lines()
         .find(|line| line.contains("caller authentication failed"))

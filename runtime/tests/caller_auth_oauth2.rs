@@ -8,19 +8,19 @@ use std::time::Duration;
 
 use naftiko_runtime::caller_auth::oauth2::MIN_FETCH_INTERVAL;
 use naftiko_runtime::{mcp, rest};
+use naftiko_test_support::logs::global_logs;
+use naftiko_test_support::mcp::{connect_mcp_with, initialize_request};
+use naftiko_test_support::{dead_base_uri, loopback_http, serve};
 use reqwest::StatusCode;
 use reqwest::header::{RETRY_AFTER, WWW_AUTHENTICATE};
-use rmcp::ServiceExt;
-use rmcp::model::{CallToolRequestParams, ClientConfig};
-use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::model::CallToolRequestParams;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::{Value, json};
 
-use caller_auth_fixture::{OK_BODY, logs, loopback_http, mcp_adapter, rest_adapter};
+use caller_auth_fixture::{OK_BODY, mcp_adapter, rest_adapter};
 use oauth2_fixture::{
-    AUDIENCE, AuthServer, EC_KID, RESOURCE, RSA_KID, SCOPE, claims, closed_port_url, context,
-    ec_token, hmac_with_public_key_token, now, oauth2, rsa_token, serve_router, tampered,
-    unsigned_token,
+    AUDIENCE, AuthServer, EC_KID, RESOURCE, RSA_KID, SCOPE, claims, context, ec_token,
+    hmac_with_public_key_token, now, oauth2, rsa_token, tampered, unsigned_token,
 };
 
 /// The challenge of the MCP adapter names this metadata URL, derived from [`RESOURCE`].
@@ -28,17 +28,17 @@ const METADATA_URL: &str = "https://tools.example.com/.well-known/oauth-protecte
 
 /// Starts a REST adapter whose tokens come from `issuer` and returns its `/ping` URL.
 async fn start_rest(issuer: &str) -> String {
-    logs();
+    global_logs();
     let adapter = rest_adapter(oauth2(AUDIENCE, None));
-    let base = serve_router(rest::router(adapter, context(issuer))).await;
+    let base = serve(rest::router(adapter, context(issuer))).await;
     format!("{base}/ping")
 }
 
 /// Starts an MCP adapter whose tokens come from `issuer` and returns its base URL.
 async fn start_mcp(issuer: &str) -> String {
-    logs();
+    global_logs();
     let adapter = mcp_adapter(oauth2(RESOURCE, Some(RESOURCE)));
-    serve_router(mcp::router(adapter, context(issuer))).await
+    serve(mcp::router(adapter, context(issuer))).await
 }
 
 async fn get(url: &str, token: Option<&str>) -> reqwest::Response {
@@ -51,21 +51,7 @@ async fn get(url: &str, token: Option<&str>) -> reqwest::Response {
 
 /// Posts an MCP `initialize` request with the token, if any.
 async fn initialize(url: &str, token: Option<&str>) -> reqwest::Response {
-    let message = json!({
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-06-18",
-            "capabilities": {},
-            "clientInfo": {"name": "caller-auth-oauth2-test", "version": "0"}
-        }
-    });
-    let mut request = loopback_http()
-        .post(url)
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .body(message.to_string());
+    let mut request = initialize_request(url);
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -232,7 +218,7 @@ async fn rest_rejects_invalid_tokens() {
         )
         .await;
     }
-    let logs = logs();
+    let logs = global_logs();
     assert!(logs.contains("wrong audience"), "{logs}");
     assert!(logs.contains("expired token"), "{logs}");
     for (_, token) in invalid_tokens(&server.issuer, AUDIENCE) {
@@ -262,7 +248,7 @@ async fn rest_missing_scope_is_forbidden() {
 
 #[tokio::test]
 async fn rest_unavailable_keys_answer_503() {
-    let issuer = closed_port_url().await;
+    let issuer = dead_base_uri().await;
     let url = start_rest(&issuer).await;
     let token = rsa_token(&claims(&issuer, AUDIENCE), Some(RSA_KID));
     for _ in 0..2 {
@@ -276,7 +262,7 @@ async fn rest_unavailable_keys_answer_503() {
         let error: Value = response.json().await.expect("a JSON body");
         assert_eq!(error["error"]["code"], "auth_unavailable");
     }
-    let logs = logs();
+    let logs = global_logs();
     assert!(
         logs.contains("failed to fetch the authorization server's signing keys"),
         "{logs}"
@@ -338,11 +324,7 @@ async fn mcp_tool_call_with_token() {
     let token = rsa_token(&claims(&server.issuer, RESOURCE), Some(RSA_KID));
     let config =
         StreamableHttpClientTransportConfig::with_uri(format!("{base}/mcp")).auth_header(token);
-    let transport = StreamableHttpClientTransport::with_client(loopback_http(), config);
-    let client = ClientConfig::default()
-        .serve(transport)
-        .await
-        .expect("client connects");
+    let client = connect_mcp_with(config).await;
     let result = client
         .call_tool(CallToolRequestParams::new("ping"))
         .await
@@ -428,7 +410,7 @@ async fn mcp_serves_protected_resource_metadata() {
 
 #[tokio::test]
 async fn mcp_unavailable_keys_answer_503() {
-    let issuer = closed_port_url().await;
+    let issuer = dead_base_uri().await;
     let base = start_mcp(&issuer).await;
     let token = rsa_token(&claims(&issuer, RESOURCE), Some(RSA_KID));
     let response = initialize(&format!("{base}/mcp"), Some(&token)).await;

@@ -11,6 +11,8 @@ use naftiko_runtime::descriptor::{
 use naftiko_runtime::invoke::CapabilityContext;
 use naftiko_runtime::rest;
 use naftiko_runtime::secret::{BindValues, Secret};
+use naftiko_test_support::logs::global_logs;
+use naftiko_test_support::{loopback_http, serve};
 use reqwest::StatusCode;
 use reqwest::header::WWW_AUTHENTICATE;
 use serde_json::Value;
@@ -18,12 +20,12 @@ use serde_json::Value;
 use caller_auth_fixture::{
     API_KEY, API_KEY_HEADER, API_KEY_QUERY, BASIC, BEARER, DIGEST, OK_BODY, PASSWORD, REALM, TOKEN,
     UNRENDERABLE, USERNAME, WRONG, assert_no_credential, basic, context, digest_authorization,
-    digest_challenges, logs, loopback_http, rest_adapter, serve,
+    digest_challenges, rest_adapter,
 };
 
 /// Starts a REST adapter that requires `auth` and returns its base URL.
 async fn start(auth: CallerAuth) -> String {
-    logs();
+    global_logs();
     serve(rest::router(rest_adapter(auth), context())).await
 }
 
@@ -308,7 +310,7 @@ async fn rejections_logged_without_credentials() {
     let right = format!("Bearer {TOKEN}");
     assert_ok(get(&format!("{base}/ping"), Some(("authorization", &right))).await).await;
 
-    let logs = logs();
+    let logs = global_logs();
     let line = logs
         .lines()
         .find(|line| line.contains("caller authentication failed"))

@@ -3,13 +3,13 @@
 mod common;
 mod control_fixture;
 
-use common::FakeUpstream;
 use control_fixture::{AUTH_CAPABILITIES, CONTROL_TOKEN, client, parse_exposition, start, url_of};
 use naftiko_runtime::serve::AdapterKind;
+use naftiko_test_support::FakeUpstream;
 
 #[tokio::test]
 async fn metrics_require_the_bearer_token() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let server = start(AUTH_CAPABILITIES, &upstream.base_uri).await;
     let metrics_url = format!("{}/metrics", url_of(&server, AdapterKind::Control));
 
@@ -39,7 +39,7 @@ async fn metrics_require_the_bearer_token() {
 
 #[tokio::test]
 async fn disabled_endpoints_are_not_found() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let server = start(AUTH_CAPABILITIES, &upstream.base_uri).await;
     let control = url_of(&server, AdapterKind::Control);
     for path in ["/health/live", "/health/ready", "/status"] {

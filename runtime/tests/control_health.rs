@@ -6,9 +6,10 @@ mod control_fixture;
 
 use std::time::Duration;
 
-use common::{FakeUpstream, MCP_NAMESPACE, REST_NAMESPACE};
+use common::{MCP_NAMESPACE, REST_NAMESPACE};
 use control_fixture::{CONTROL_NAMESPACE, OPEN_CAPABILITIES, client, start, url_of};
 use naftiko_runtime::serve::{self, AdapterKind};
+use naftiko_test_support::FakeUpstream;
 use serde_json::Value;
 
 async fn get_json(url: &str) -> (u16, Value) {
@@ -24,7 +25,7 @@ async fn get_json(url: &str) -> (u16, Value) {
 
 #[tokio::test]
 async fn live_answers_up() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let server = start(OPEN_CAPABILITIES, &upstream.base_uri).await;
     let control = url_of(&server, AdapterKind::Control);
     let (status, body) = get_json(&format!("{control}/health/live")).await;
@@ -34,7 +35,7 @@ async fn live_answers_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ready_flips_when_a_listener_stops() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let server = start(OPEN_CAPABILITIES, &upstream.base_uri).await;
     let control = url_of(&server, AdapterKind::Control);
     let ready_url = format!("{control}/health/ready");
@@ -85,7 +86,7 @@ async fn ready_flips_when_a_listener_stops() {
 
 #[tokio::test]
 async fn status_lists_capabilities_and_adapters() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let server = start(OPEN_CAPABILITIES, &upstream.base_uri).await;
     let control = url_of(&server, AdapterKind::Control);
     let (status, body) = get_json(&format!("{control}/status")).await;
@@ -129,7 +130,7 @@ async fn status_lists_capabilities_and_adapters() {
 
 #[tokio::test]
 async fn unknown_path_is_json_404() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let server = start(OPEN_CAPABILITIES, &upstream.base_uri).await;
     let control = url_of(&server, AdapterKind::Control);
     let (status, body) = get_json(&format!("{control}/traces")).await;
@@ -139,7 +140,7 @@ async fn unknown_path_is_json_404() {
 
 #[tokio::test]
 async fn control_listener_line_and_port_override() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let server = start(OPEN_CAPABILITIES, &upstream.base_uri).await;
     let listener = server
         .listeners()

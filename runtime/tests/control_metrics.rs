@@ -7,9 +7,10 @@
 mod common;
 mod control_fixture;
 
-use common::{CONSUMES_NAMESPACE, FakeUpstream, MCP_NAMESPACE, REST_NAMESPACE, Reply};
+use common::{CONSUMES_NAMESPACE, MCP_NAMESPACE, REST_NAMESPACE};
 use control_fixture::{OPEN_CAPABILITIES, Sample, client, parse_exposition, start, url_of, value};
 use naftiko_runtime::serve::AdapterKind;
+use naftiko_test_support::{FakeUpstream, Reply};
 use rmcp::ServiceExt;
 use rmcp::model::{CallToolRequestParams, ClientConfig};
 use rmcp::transport::StreamableHttpClientTransport;
@@ -93,7 +94,7 @@ async fn call_list_tool(mcp_url: &str) -> Option<bool> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_follow_rest_and_mcp_traffic() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let server = start(OPEN_CAPABILITIES, &upstream.base_uri).await;
     let control = url_of(&server, AdapterKind::Control);
     let rest = url_of(&server, AdapterKind::Rest);
@@ -214,7 +215,7 @@ async fn metrics_follow_rest_and_mcp_traffic() {
 #[tokio::test]
 async fn unreachable_upstream_counts_as_error() {
     // Its own operation, so the counts of the other test are not touched.
-    let upstream = common::dead_base_uri().await;
+    let upstream = naftiko_test_support::dead_base_uri().await;
     let server = start(OPEN_CAPABILITIES, &upstream).await;
     let control = url_of(&server, AdapterKind::Control);
     let rest = url_of(&server, AdapterKind::Rest);

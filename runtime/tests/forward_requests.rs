@@ -5,7 +5,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,9 +16,9 @@ use naftiko_runtime::descriptor::{
 use naftiko_runtime::invoke::CapabilityContext;
 use naftiko_runtime::secret::{BindValues, Secret};
 use naftiko_runtime::{rest, upstream};
-use serde_json::{Value, json};
-
-use common::{FakeUpstream, Reply};
+use naftiko_test_support::raw::{RawResponse, raw_get};
+use naftiko_test_support::{FakeUpstream, Reply, loopback_http, send, serve};
+use serde_json::json;
 
 /// The token the bearer authentication of the `notion` API renders.
 const TOKEN: &str = "forward-token";
@@ -201,100 +200,14 @@ fn context_for(base_uri: &str, timeout: Duration) -> Arc<CapabilityContext> {
 
 /// Serves the adapter in front of `base_uri` and returns `http://127.0.0.1:PORT`.
 async fn serve_adapter(base_uri: &str, timeout: Duration) -> String {
-    let router = rest::router(&REST_ADAPTER, context_for(base_uri, timeout));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds a loopback port");
-    let address = listener.local_addr().expect("local address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    format!("http://{address}")
+    serve(rest::router(&REST_ADAPTER, context_for(base_uri, timeout))).await
 }
 
 /// Starts a fake upstream and the adapter in front of it.
 async fn start() -> (FakeUpstream, String) {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let server = serve_adapter(&upstream.base_uri, Duration::from_secs(5)).await;
     (upstream, server)
-}
-
-/// Returns an HTTP client that never goes through a proxy, so requests stay on loopback.
-fn loopback_http() -> reqwest::Client {
-    // reqwest is built without a rustls provider, so one is installed first. An error only
-    // means that one is installed already.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("builds an HTTP client")
-}
-
-/// A response from the adapter: status, content type and body text.
-struct Answer {
-    status: u16,
-    content_type: Option<String>,
-    allow: Option<String>,
-    body: String,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|error| panic!("body {:?} is not JSON: {error}", self.body))
-    }
-}
-
-async fn send(request: reqwest::RequestBuilder) -> Answer {
-    let response = request.send().await.expect("the adapter responds");
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned)
-    };
-    let status = response.status().as_u16();
-    let content_type = header("content-type");
-    let allow = header("allow");
-    let body = response.text().await.expect("reads the body");
-    Answer {
-        status,
-        content_type,
-        allow,
-        body,
-    }
-}
-
-/// Sends `GET target` as written, over a plain TCP connection, because HTTP clients
-/// resolve `.` and `..` segments before sending. Returns the whole response as text.
-async fn raw_get(server: &str, target: &str) -> String {
-    let address = server.trim_start_matches("http://").to_owned();
-    let request = format!("GET {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
-    tokio::task::spawn_blocking(move || {
-        let mut stream = std::net::TcpStream::connect(&address).expect("connects to the adapter");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .expect("sets a read timeout");
-        stream
-            .write_all(request.as_bytes())
-            .expect("writes the request");
-        let mut response = Vec::new();
-        stream
-            .read_to_end(&mut response)
-            .expect("reads the response");
-        String::from_utf8_lossy(&response).into_owned()
-    })
-    .await
-    .expect("the raw request task finishes")
-}
-
-/// Returns the status code of a raw HTTP/1.1 response.
-fn status_of(response: &str) -> u16 {
-    let status = response.split(' ').nth(1).unwrap_or_default();
-    status
-        .parse()
-        .unwrap_or_else(|_| panic!("no status in {response:?}"))
 }
 
 #[tokio::test]
@@ -363,12 +276,7 @@ async fn forward_route_itself_and_below() {
 #[tokio::test]
 async fn forward_passes_error_statuses() {
     let (upstream, server) = start().await;
-    upstream.reply_with(Reply {
-        status: 404,
-        content_type: Some("text/plain"),
-        body: b"no such page".to_vec(),
-        delay: Duration::ZERO,
-    });
+    upstream.reply_with(Reply::new(404, "text/plain", "no such page"));
     let answer = send(loopback_http().get(format!("{server}/notion/pages/x/children"))).await;
     assert_eq!(answer.status, 404);
     assert_eq!(answer.content_type.as_deref(), Some("text/plain"));
@@ -396,8 +304,11 @@ async fn forward_rejects_dot_segments() {
         "/notion/%2e/secret",
     ];
     for target in targets {
-        let response = raw_get(&server, target).await;
-        assert_eq!(status_of(&response), 400, "{target}: {response}");
+        let RawResponse {
+            status,
+            text: response,
+        } = raw_get(&server, target).await;
+        assert_eq!(status, 400, "{target}: {response}");
         assert!(
             response.contains(r#""code":"invalid_path""#),
             "{target}: {response}"
@@ -414,8 +325,11 @@ async fn forward_keeps_encoded_slash_in_segment() {
         "/notion/a%2Fb",
         "/notion/%2e%2e%2fadmin",
     ] {
-        let response = raw_get(&server, target).await;
-        assert_eq!(status_of(&response), 200, "{target}: {response}");
+        let RawResponse {
+            status,
+            text: response,
+        } = raw_get(&server, target).await;
+        assert_eq!(status, 200, "{target}: {response}");
     }
     let paths: Vec<String> = upstream
         .requests()
@@ -480,7 +394,7 @@ async fn other_routes_keep_405_and_404() {
     let (upstream, server) = start().await;
     let answer = send(loopback_http().post(format!("{server}/other"))).await;
     assert_eq!(answer.status, 405);
-    assert_eq!(answer.allow.as_deref(), Some("GET,HEAD"));
+    assert_eq!(answer.header("allow"), Some("GET,HEAD"));
     let answer = send(loopback_http().get(format!("{server}/missing"))).await;
     assert_eq!(answer.status, 404);
     assert_eq!(answer.json()["error"]["code"], "not_found");
@@ -489,7 +403,7 @@ async fn other_routes_keep_405_and_404() {
 
 #[tokio::test]
 async fn forward_unreachable_is_502() {
-    let dead = common::dead_base_uri().await;
+    let dead = naftiko_test_support::dead_base_uri().await;
     let server = serve_adapter(&dead, Duration::from_secs(5)).await;
     let answer = send(loopback_http().get(format!("{server}/notion/pages"))).await;
     assert_eq!(answer.status, 502, "{}", answer.body);
@@ -499,11 +413,8 @@ async fn forward_unreachable_is_502() {
 
 #[tokio::test]
 async fn forward_timeout_is_504() {
-    let upstream = FakeUpstream::start().await;
-    upstream.reply_with(Reply {
-        delay: Duration::from_secs(3),
-        ..Reply::json(200, "{}")
-    });
+    let upstream = FakeUpstream::start_ok().await;
+    upstream.reply_with(Reply::json(200, "{}").with_delay(Duration::from_secs(3)));
     let server = serve_adapter(&upstream.base_uri, Duration::from_millis(300)).await;
     let answer = send(loopback_http().get(format!("{server}/notion/pages"))).await;
     assert_eq!(answer.status, 504, "{}", answer.body);
@@ -603,14 +514,8 @@ async fn forward_retries_digest_challenge() {
                 .expect("digest server builds its response")
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("digest server binds a loopback port");
-    let address = listener.local_addr().expect("digest server address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    let server = serve_adapter(&format!("http://{address}"), Duration::from_secs(5)).await;
+    let digest_server = serve(app).await;
+    let server = serve_adapter(&digest_server, Duration::from_secs(5)).await;
 
     let answer = send(
         loopback_http()

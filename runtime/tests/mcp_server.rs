@@ -14,22 +14,20 @@ use naftiko_runtime::invoke::CapabilityContext;
 use naftiko_runtime::mcp::{self, AllowedHosts};
 use naftiko_runtime::secret::{BindValues, Secret};
 use naftiko_runtime::upstream;
-use rmcp::model::{
-    CallToolRequestParams, CallToolResult, ClientConfig, ErrorCode, JsonObject, ProtocolVersion,
-    Tool,
+use naftiko_test_support::mcp::{
+    call, connect_mcp, find_tool, initialize_request, is_error, property_type, required_of, text_of,
 };
-use rmcp::service::{RoleClient, RunningService};
+use naftiko_test_support::{FakeUpstream, Reply, loopback_http, serve};
+use rmcp::model::{CallToolRequestParams, ClientConfig, ErrorCode, ProtocolVersion};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
-use rmcp::{ClientLifecycleMode, ClientServiceExt, ServiceError, ServiceExt};
+use rmcp::{ClientLifecycleMode, ClientServiceExt, ServiceError};
 use serde_json::{Value, json};
 
-use common::{CONSUMES_NAMESPACE, FakeUpstream, MCP_ADAPTER, MCP_NAMESPACE, Reply};
+use common::{CONSUMES_NAMESPACE, MCP_ADAPTER, MCP_NAMESPACE};
 
 /// The token the fixture's bind variable resolves to.
 const TOKEN: &str = "test-token-7f3a";
-
-type Client = RunningService<RoleClient, ClientConfig>;
 
 /// Builds a context whose consumed API sends to `base_uri`, with [`TOKEN`] as the secret.
 fn context_for(base_uri: &str) -> CapabilityContext {
@@ -43,18 +41,6 @@ fn context_with_timeout(base_uri: &str, timeout: Duration) -> CapabilityContext 
     CapabilityContext::new(&common::CAPABILITY, binds, http, &base_uris)
 }
 
-/// Serves `router` on a loopback port and returns `http://127.0.0.1:PORT`.
-async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds a loopback port");
-    let address = listener.local_addr().expect("local address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    format!("http://{address}")
-}
-
 /// Serves `adapter` with an upstream at `base_uri`, returning the server's base URL.
 async fn serve_adapter(adapter: &'static McpAdapter, base_uri: &str) -> String {
     serve(mcp::router(adapter, Arc::new(context_for(base_uri)))).await
@@ -62,89 +48,15 @@ async fn serve_adapter(adapter: &'static McpAdapter, base_uri: &str) -> String {
 
 /// Starts a fake upstream and the fixture's MCP adapter in front of it.
 async fn start() -> (FakeUpstream, String) {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let server = serve_adapter(&MCP_ADAPTER, &upstream.base_uri).await;
     (upstream, server)
-}
-
-/// Returns an HTTP client that never goes through a proxy, so requests stay on loopback.
-fn loopback_http() -> reqwest::Client {
-    // reqwest is built without a rustls provider, so one must be installed first. An error only
-    // means that one is installed already.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("builds an HTTP client")
-}
-
-fn transport(url: &str) -> StreamableHttpClientTransport<reqwest::Client> {
-    StreamableHttpClientTransport::with_client(
-        loopback_http(),
-        StreamableHttpClientTransportConfig::with_uri(url.to_owned()),
-    )
-}
-
-/// Connects rmcp's client to `url` with the `initialize` handshake.
-async fn connect(url: &str) -> Client {
-    ClientConfig::default()
-        .serve(transport(url))
-        .await
-        .expect("client connects")
-}
-
-fn arguments(value: Value) -> JsonObject {
-    match value {
-        Value::Object(map) => map,
-        other => panic!("tool arguments must be an object, not {other}"),
-    }
-}
-
-async fn call(client: &Client, tool: &'static str, tool_arguments: Value) -> CallToolResult {
-    client
-        .call_tool(CallToolRequestParams::new(tool).with_arguments(arguments(tool_arguments)))
-        .await
-        .unwrap_or_else(|error| panic!("tools/call `{tool}` failed: {error}"))
-}
-
-/// Returns the text of the result's only content block.
-fn text_of(result: &CallToolResult) -> &str {
-    assert_eq!(result.content.len(), 1, "expected one content block");
-    &result.content[0]
-        .as_text()
-        .expect("the content block is text")
-        .text
-}
-
-fn is_error(result: &CallToolResult) -> bool {
-    result.is_error.unwrap_or(false)
-}
-
-fn find_tool<'a>(tools: &'a [Tool], name: &str) -> &'a Tool {
-    tools
-        .iter()
-        .find(|tool| tool.name == name)
-        .unwrap_or_else(|| panic!("tools/list has no `{name}`"))
-}
-
-fn required_of(tool: &Tool) -> Vec<&str> {
-    tool.input_schema
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|names| names.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default()
-}
-
-fn property_type<'a>(tool: &'a Tool, name: &str) -> &'a str {
-    tool.input_schema["properties"][name]["type"]
-        .as_str()
-        .unwrap_or_else(|| panic!("`{}` has no typed property `{name}`", tool.name))
 }
 
 #[tokio::test]
 async fn initialize_sends_namespace_and_instructions() {
     let (_upstream, server) = start().await;
-    let client = connect(&format!("{server}/mcp")).await;
+    let client = connect_mcp(&format!("{server}/mcp")).await;
 
     let info = client.peer_info().expect("server info after initialize");
     let server_info = info.server_info.as_ref().expect("serverInfo is sent");
@@ -156,7 +68,7 @@ async fn initialize_sends_namespace_and_instructions() {
 #[tokio::test]
 async fn root_path_serves_mcp() {
     let (_upstream, server) = start().await;
-    let client = connect(&format!("{server}/")).await;
+    let client = connect_mcp(&format!("{server}/")).await;
 
     let tools = client.list_all_tools().await.expect("tools/list at /");
     assert_eq!(tools.len(), 5);
@@ -165,7 +77,7 @@ async fn root_path_serves_mcp() {
 #[tokio::test]
 async fn tools_list_describes_every_tool() {
     let (_upstream, server) = start().await;
-    let client = connect(&format!("{server}/mcp")).await;
+    let client = connect_mcp(&format!("{server}/mcp")).await;
 
     let tools = client.list_all_tools().await.expect("tools/list");
     let names: Vec<&str> = tools.iter().map(|tool| tool.name.as_ref()).collect();
@@ -231,7 +143,7 @@ struct Case {
 #[tokio::test]
 async fn tool_calls_reach_upstream() {
     let (upstream, server) = start().await;
-    let client = connect(&format!("{server}/mcp")).await;
+    let client = connect_mcp(&format!("{server}/mcp")).await;
     let token_body = json!({"name": "ci", "scopes": ["repo:read"]});
     let cases = [
         Case {
@@ -282,7 +194,7 @@ async fn tool_calls_reach_upstream() {
 
     for (index, case) in cases.into_iter().enumerate() {
         let reply = json!({"tool": case.tool});
-        upstream.reply_with(Reply::json(200, &reply.to_string()));
+        upstream.reply_with(Reply::json(200, &reply));
 
         let result = call(&client, case.tool, case.arguments).await;
         assert!(!is_error(&result), "{}: {result:?}", case.tool);
@@ -311,13 +223,8 @@ async fn tool_calls_reach_upstream() {
 #[tokio::test]
 async fn delete_with_204_is_success() {
     let (upstream, server) = start().await;
-    let client = connect(&format!("{server}/mcp")).await;
-    upstream.reply_with(Reply {
-        status: 204,
-        content_type: None,
-        body: Vec::new(),
-        delay: std::time::Duration::ZERO,
-    });
+    let client = connect_mcp(&format!("{server}/mcp")).await;
+    upstream.reply_with(Reply::empty(204));
 
     let arguments = json!({"org_name": "acme", "access_token_id": "tok-1"});
     let result = call(&client, "delete-access-token", arguments).await;
@@ -329,7 +236,7 @@ async fn delete_with_204_is_success() {
 #[tokio::test]
 async fn upstream_404_is_tool_error() {
     let (upstream, server) = start().await;
-    let client = connect(&format!("{server}/mcp")).await;
+    let client = connect_mcp(&format!("{server}/mcp")).await;
     upstream.reply_with(Reply::json(404, r#"{"message":"token not found"}"#));
 
     let arguments = json!({"org_name": "acme", "access_token_id": "missing"});
@@ -342,9 +249,9 @@ async fn upstream_404_is_tool_error() {
 
 #[tokio::test]
 async fn dead_upstream_is_tool_error() {
-    let base_uri = common::dead_base_uri().await;
+    let base_uri = naftiko_test_support::dead_base_uri().await;
     let server = serve_adapter(&MCP_ADAPTER, &base_uri).await;
-    let client = connect(&format!("{server}/mcp")).await;
+    let client = connect_mcp(&format!("{server}/mcp")).await;
 
     let arguments = json!({"org_name": "acme", "access_token_id": "tok-1"});
     let result = call(&client, "get-access-token", arguments).await;
@@ -359,14 +266,11 @@ async fn dead_upstream_is_tool_error() {
 
 #[tokio::test]
 async fn slow_upstream_is_tool_error() {
-    let upstream = FakeUpstream::start().await;
-    upstream.reply_with(Reply {
-        delay: Duration::from_secs(2),
-        ..Reply::json(200, "{}")
-    });
+    let upstream = FakeUpstream::start_ok().await;
+    upstream.reply_with(Reply::json(200, "{}").with_delay(Duration::from_secs(2)));
     let context = context_with_timeout(&upstream.base_uri, Duration::from_millis(200));
     let server = serve(mcp::router(&MCP_ADAPTER, Arc::new(context))).await;
-    let client = connect(&format!("{server}/mcp")).await;
+    let client = connect_mcp(&format!("{server}/mcp")).await;
 
     let arguments = json!({"org_name": "acme", "access_token_id": "tok-1"});
     let result = call(&client, "get-access-token", arguments).await;
@@ -377,7 +281,7 @@ async fn slow_upstream_is_tool_error() {
 #[tokio::test]
 async fn invalid_arguments_skip_upstream() {
     let (upstream, server) = start().await;
-    let client = connect(&format!("{server}/mcp")).await;
+    let client = connect_mcp(&format!("{server}/mcp")).await;
 
     let result = call(&client, "get-access-token", json!({"org_name": "acme"})).await;
     assert!(is_error(&result), "{result:?}");
@@ -407,7 +311,7 @@ async fn invalid_arguments_skip_upstream() {
 #[tokio::test]
 async fn unknown_tool_is_jsonrpc_error() {
     let (upstream, server) = start().await;
-    let client = connect(&format!("{server}/mcp")).await;
+    let client = connect_mcp(&format!("{server}/mcp")).await;
 
     let outcome = client
         .call_tool(CallToolRequestParams::new("drop-all-tokens"))
@@ -429,15 +333,10 @@ async fn unknown_tool_is_jsonrpc_error() {
 #[tokio::test]
 async fn non_json_bodies_become_text() {
     let (upstream, server) = start().await;
-    let client = connect(&format!("{server}/mcp")).await;
+    let client = connect_mcp(&format!("{server}/mcp")).await;
     let arguments = json!({"org_name": "acme", "access_token_id": "tok-1"});
 
-    upstream.reply_with(Reply {
-        status: 200,
-        content_type: Some("text/plain"),
-        body: b"plain words".to_vec(),
-        delay: std::time::Duration::ZERO,
-    });
+    upstream.reply_with(Reply::new(200, "text/plain", "plain words"));
     let result = call(&client, "get-access-token", arguments.clone()).await;
     assert!(!is_error(&result), "{result:?}");
     assert_eq!(text_of(&result), "plain words");
@@ -462,8 +361,8 @@ async fn non_json_bodies_become_text() {
 async fn separate_clients_alternate_calls() {
     let (upstream, server) = start().await;
     let url = format!("{server}/mcp");
-    let first = connect(&url).await;
-    let second = connect(&url).await;
+    let first = connect_mcp(&url).await;
+    let second = connect_mcp(&url).await;
 
     for round in 0..3 {
         for (client, org) in [(&first, "first"), (&second, "second")] {
@@ -478,11 +377,7 @@ async fn separate_clients_alternate_calls() {
 #[tokio::test]
 async fn initialize_issues_no_session_id() {
     let (_upstream, server) = start().await;
-    let response = loopback_http()
-        .post(format!("{server}/mcp"))
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .body(initialize_request().to_string())
+    let response = initialize_request(&format!("{server}/mcp"))
         .send()
         .await
         .expect("initialize POST");
@@ -498,7 +393,13 @@ async fn discover_lifecycle_calls_tools() {
         preferred_versions: vec![ProtocolVersion::V_2026_07_28],
     };
     let client = ClientConfig::default()
-        .serve_with_lifecycle(transport(&format!("{server}/mcp")), lifecycle)
+        .serve_with_lifecycle(
+            StreamableHttpClientTransport::with_client(
+                loopback_http(),
+                StreamableHttpClientTransportConfig::with_uri(format!("{server}/mcp")),
+            ),
+            lifecycle,
+        )
         .await
         .expect("discover succeeds");
 
@@ -510,27 +411,10 @@ async fn discover_lifecycle_calls_tools() {
     assert_eq!(upstream.requests().len(), 1);
 }
 
-fn initialize_request() -> Value {
-    json!({
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-06-18",
-            "capabilities": {},
-            "clientInfo": {"name": "test", "version": "0.0.1"}
-        }
-    })
-}
-
 /// Sends an `initialize` POST with the given `Host` header and returns the HTTP status.
 async fn initialize_status(server: &str, host: &str) -> u16 {
-    loopback_http()
-        .post(format!("{server}/mcp"))
+    initialize_request(&format!("{server}/mcp"))
         .header("host", host)
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .body(initialize_request().to_string())
         .send()
         .await
         .expect("initialize POST")
@@ -540,7 +424,7 @@ async fn initialize_status(server: &str, host: &str) -> u16 {
 
 #[tokio::test]
 async fn host_check_follows_allowed_hosts() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let context = || Arc::new(context_for(&upstream.base_uri));
 
     let loopback = serve(mcp::router(&MCP_ADAPTER, context())).await;
@@ -663,9 +547,9 @@ static TITLED_ADAPTER: McpAdapter = McpAdapter {
 
 #[tokio::test]
 async fn titles_and_hints_are_optional() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let server = serve_adapter(&TITLED_ADAPTER, &upstream.base_uri).await;
-    let client = connect(&format!("{server}/mcp")).await;
+    let client = connect_mcp(&format!("{server}/mcp")).await;
 
     let info = client.peer_info().expect("server info");
     assert_eq!(info.instructions, None);

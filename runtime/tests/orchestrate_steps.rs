@@ -17,14 +17,10 @@ use naftiko_runtime::descriptor::{
 use naftiko_runtime::invoke::CapabilityContext;
 use naftiko_runtime::secret::BindValues;
 use naftiko_runtime::{mcp, rest, upstream};
-use rmcp::ServiceExt;
-use rmcp::model::{CallToolRequestParams, CallToolResult, ClientConfig};
-use rmcp::service::{RoleClient, RunningService};
-use rmcp::transport::StreamableHttpClientTransport;
-use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use naftiko_test_support::mcp::{serve_mcp, text_of, try_call};
+use naftiko_test_support::{Reply, loopback_http, serve};
+use rmcp::model::CallToolResult;
 use serde_json::{Value, json};
-
-use common::Reply;
 
 const NAMESPACE: &str = "registry";
 
@@ -635,23 +631,16 @@ impl RoutedUpstream {
                     reply = Reply::json(500, r#"{"error":"the other request never came"}"#);
                 }
                 let mut response = axum::response::Response::builder().status(reply.status);
-                if let Some(content_type) = reply.content_type {
-                    response = response.header("content-type", content_type);
+                for (name, value) in reply.headers {
+                    response = response.header(name, value);
                 }
                 response
                     .body(axum::body::Body::from(reply.body))
                     .expect("routed upstream builds its response")
             }
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("routed upstream binds a loopback port");
-        let address = listener.local_addr().expect("routed upstream address");
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
         Self {
-            base_uri: format!("http://{address}"),
+            base_uri: serve(app).await,
             recorded,
         }
     }
@@ -682,10 +671,7 @@ const SHIP_BODY: &str = r#"{"imo_number": "IMO-1", "vessel_name": "Aurora",
 const CREW_CSV: &str = "crewId,fullName,role\nC-1,Ann,captain\n7,Bob,cook\n";
 
 fn shipyard_replies() -> Vec<(&'static str, Reply)> {
-    let csv = Reply {
-        content_type: Some("text/csv"),
-        ..Reply::json(200, CREW_CSV)
-    };
+    let csv = Reply::new(200, "text/csv", CREW_CSV);
     vec![
         ("/ships/IMO-1", Reply::json(200, SHIP_BODY)),
         ("/crew.csv", csv),
@@ -749,29 +735,6 @@ fn context_for(base_uri: &str) -> Arc<CapabilityContext> {
     ))
 }
 
-/// Serves `router` on a loopback port and returns `http://127.0.0.1:PORT`.
-async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds a loopback port");
-    let address = listener.local_addr().expect("local address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    format!("http://{address}")
-}
-
-/// Returns an HTTP client that never goes through a proxy, so requests stay on loopback.
-fn loopback_http() -> reqwest::Client {
-    // reqwest is built without a rustls provider, so one is installed first. An error only
-    // means that one is installed already.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("builds an HTTP client")
-}
-
 /// Sends `GET path` to the REST adapter in front of `upstream`, returning the status and
 /// the JSON body.
 async fn rest_get(upstream: &RoutedUpstream, path: &str) -> (u16, Value) {
@@ -788,33 +751,11 @@ async fn rest_get(upstream: &RoutedUpstream, path: &str) -> (u16, Value) {
     (status, body)
 }
 
-type Client = RunningService<RoleClient, ClientConfig>;
-
 async fn mcp_call(upstream: &RoutedUpstream, arguments: Value) -> CallToolResult {
-    let server = serve(mcp::router(&MCP_ADAPTER, context_for(&upstream.base_uri))).await;
-    let transport = StreamableHttpClientTransport::with_client(
-        loopback_http(),
-        StreamableHttpClientTransportConfig::with_uri(format!("{server}/mcp")),
-    );
-    let client: Client = ClientConfig::default()
-        .serve(transport)
-        .await
-        .expect("client connects");
-    let Value::Object(arguments) = arguments else {
-        panic!("tool arguments must be an object");
-    };
-    client
-        .call_tool(CallToolRequestParams::new("get-ship-with-crew").with_arguments(arguments))
+    let client = serve_mcp(mcp::router(&MCP_ADAPTER, context_for(&upstream.base_uri))).await;
+    try_call(&client, "get-ship-with-crew", arguments)
         .await
         .expect("tools/call returns a result")
-}
-
-fn text_of(result: &CallToolResult) -> &str {
-    assert_eq!(result.content.len(), 1, "expected one content block");
-    &result.content[0]
-        .as_text()
-        .expect("the content block is text")
-        .text
 }
 
 #[tokio::test]

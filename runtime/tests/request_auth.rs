@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use axum::extract::Request;
 use axum::http::HeaderMap;
-use common::{FakeUpstream, Reply};
 use naftiko_runtime::descriptor::{
     ApiKeyPlacement, Argument, Auth, BindSource, BindVariable, Call, Capability, ConsumedApi,
     HttpMethod, ParamLocation, PathPart, TemplatePart, UpstreamOperation, UpstreamParam,
@@ -17,6 +16,7 @@ use naftiko_runtime::descriptor::{
 use naftiko_runtime::invoke::{self, CapabilityContext};
 use naftiko_runtime::secret::{BindValues, Secret};
 use naftiko_runtime::upstream::{self, CallError};
+use naftiko_test_support::{FakeUpstream, Reply};
 use serde_json::json;
 use sha2::Digest as _;
 
@@ -176,7 +176,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 #[tokio::test]
 async fn api_key_in_header() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let context = context(&HEADER_KEY_CAPABILITY, &upstream.base_uri, "key-1");
 
     let response = invoke::invoke(&context, &HEADER_KEY_CALL, &inputs())
@@ -192,7 +192,7 @@ async fn api_key_in_header() {
 
 #[tokio::test]
 async fn api_key_in_query_is_encoded() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let context = context(&QUERY_KEY_CAPABILITY, &upstream.base_uri, KEY);
 
     invoke::invoke(&context, &QUERY_KEY_CALL, &inputs())
@@ -207,7 +207,7 @@ async fn api_key_in_query_is_encoded() {
 
 #[tokio::test]
 async fn api_key_query_alone() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let context = context(&QUERY_KEY_CAPABILITY, &upstream.base_uri, "plain");
     let inputs = vec![Some(json!("42")), None, None];
 
@@ -221,7 +221,7 @@ async fn api_key_query_alone() {
 
 #[tokio::test]
 async fn api_key_absent_from_unreachable_error() {
-    let base_uri = common::dead_base_uri().await;
+    let base_uri = naftiko_test_support::dead_base_uri().await;
     let context = context(&QUERY_KEY_CAPABILITY, &base_uri, KEY);
 
     let error = invoke::invoke(&context, &QUERY_KEY_CALL, &inputs())
@@ -238,11 +238,8 @@ async fn api_key_absent_from_unreachable_error() {
 
 #[tokio::test]
 async fn api_key_absent_from_timeout_error() {
-    let upstream = FakeUpstream::start().await;
-    upstream.reply_with(Reply {
-        delay: Duration::from_secs(2),
-        ..Reply::json(200, "{}")
-    });
+    let upstream = FakeUpstream::start_ok().await;
+    upstream.reply_with(Reply::json(200, "{}").with_delay(Duration::from_secs(2)));
     let context = context_with_timeout(
         &QUERY_KEY_CAPABILITY,
         &upstream.base_uri,
@@ -261,7 +258,7 @@ async fn api_key_absent_from_timeout_error() {
 
 #[tokio::test]
 async fn api_key_header_with_line_break_is_hidden() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let context = context(&HEADER_KEY_CAPABILITY, &upstream.base_uri, "bad\r\nkey");
 
     let error = invoke::invoke(&context, &HEADER_KEY_CALL, &inputs())
@@ -275,7 +272,7 @@ async fn api_key_header_with_line_break_is_hidden() {
 
 #[tokio::test]
 async fn basic_credentials() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let context = context(&BASIC_CAPABILITY, &upstream.base_uri, "open sesame");
 
     invoke::invoke(&context, &BASIC_CALL, &inputs())
@@ -292,7 +289,7 @@ async fn basic_credentials() {
 
 #[tokio::test]
 async fn basic_empty_password() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let context = context(&BASIC_CAPABILITY, &upstream.base_uri, "");
 
     invoke::invoke(&context, &BASIC_CALL, &inputs())
@@ -531,7 +528,7 @@ async fn digest_wrong_password_returns_401() {
 
 #[tokio::test]
 async fn digest_without_challenge_sends_once() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     upstream.reply_with(Reply::json(401, r#"{"error":"no"}"#));
     let context = context(&DIGEST_CAPABILITY, &upstream.base_uri, PASSWORD);
 

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use axum::http::HeaderMap;
-use common::FakeUpstream;
 use naftiko_runtime::descriptor::{
     Argument, BindSource, BindVariable, BodyField, BodyPart, Call, Capability, ConsumedApi, Escape,
     HttpMethod, ParamLocation, PathPart, RequestBody, TemplatePart, UpstreamOperation,
@@ -16,6 +15,7 @@ use naftiko_runtime::descriptor::{
 use naftiko_runtime::invoke::{self, CapabilityContext};
 use naftiko_runtime::secret::{BindValues, Secret};
 use naftiko_runtime::upstream;
+use naftiko_test_support::FakeUpstream;
 use serde_json::{Value, json};
 
 static API: ConsumedApi = ConsumedApi {
@@ -242,8 +242,8 @@ fn inputs() -> Vec<Option<Value>> {
     ]
 }
 
-async fn send(call: &'static Call) -> common::RecordedRequest {
-    let upstream = FakeUpstream::start().await;
+async fn send(call: &'static Call) -> naftiko_test_support::RecordedRequest {
+    let upstream = FakeUpstream::start_ok().await;
     let context = context(&upstream.base_uri);
     invoke::invoke(&context, call, &inputs())
         .await
@@ -343,7 +343,7 @@ async fn template_replaces_body_fields() {
 
 #[tokio::test]
 async fn content_type_param_wins() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let context = context(&upstream.base_uri);
 
     invoke::invoke(&context, &MERGE_PATCH_CALL, &[Some(json!({"a": null}))])

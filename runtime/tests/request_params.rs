@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::HeaderMap;
-use common::FakeUpstream;
 use naftiko_runtime::descriptor::{
     Argument, BindSource, BindVariable, Call, Capability, ConsumedApi, HttpMethod, Input, JsonType,
     Output, ParamLocation, PathPart, RestAdapter, RestOperation, TemplatePart, UpstreamOperation,
@@ -18,6 +17,7 @@ use naftiko_runtime::invoke::{self, CapabilityContext};
 use naftiko_runtime::rest;
 use naftiko_runtime::secret::{BindValues, Secret};
 use naftiko_runtime::upstream::{self, CallError};
+use naftiko_test_support::FakeUpstream;
 use serde_json::{Value, json};
 
 static API: ConsumedApi = ConsumedApi {
@@ -208,7 +208,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 #[tokio::test]
 async fn values_fill_absent_params() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let context = context(&upstream.base_uri);
     let inputs = vec![Some(json!("acme")), None, Some(json!("eu")), None];
 
@@ -235,7 +235,7 @@ async fn values_fill_absent_params() {
 
 #[tokio::test]
 async fn provided_value_wins() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let context = context(&upstream.base_uri);
     let inputs = vec![
         Some(json!("acme")),
@@ -261,7 +261,7 @@ async fn provided_value_wins() {
 
 #[tokio::test]
 async fn template_only_param_not_sent() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let context = context(&upstream.base_uri);
     let inputs = vec![Some(json!("acme")), None, Some(json!("eu")), None];
 
@@ -279,7 +279,7 @@ async fn template_only_param_not_sent() {
 
 #[tokio::test]
 async fn cookie_line_break_is_input_error() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let context = context(&upstream.base_uri);
     let inputs = vec![Some(json!("acme")), Some(json!("a\r\nb")), None, None];
 
@@ -294,7 +294,7 @@ async fn cookie_line_break_is_input_error() {
 
 #[tokio::test]
 async fn value_cycle_is_internal_error() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let context = context(&upstream.base_uri);
 
     let error = invoke::invoke(&context, &CYCLE_CALL, &[])
@@ -339,7 +339,7 @@ async fn get_with_cookie(url: &str, cookie: &str) -> (u16, String) {
 
 #[tokio::test]
 async fn rest_reads_cookie_input() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let adapter = serve_adapter(&upstream.base_uri).await;
 
     let (status, body) = get_with_cookie(
@@ -359,7 +359,7 @@ async fn rest_reads_cookie_input() {
 
 #[tokio::test]
 async fn rest_repeated_cookie_rejected() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let adapter = serve_adapter(&upstream.base_uri).await;
 
     let (status, body) = get_with_cookie(

@@ -17,14 +17,10 @@ use naftiko_runtime::descriptor::{
 use naftiko_runtime::invoke::CapabilityContext;
 use naftiko_runtime::secret::{BindValues, Secret};
 use naftiko_runtime::{mcp, rest, upstream};
-use rmcp::ServiceExt;
-use rmcp::model::{CallToolRequestParams, CallToolResult, ClientConfig};
-use rmcp::service::{RoleClient, RunningService};
-use rmcp::transport::StreamableHttpClientTransport;
-use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use naftiko_test_support::mcp::{self as mcp_client_calls, McpClient, serve_mcp};
+use naftiko_test_support::{FakeUpstream, Reply, loopback_http, serve};
+use rmcp::model::CallToolResult;
 use serde_json::{Value, json};
-
-use common::{FakeUpstream, Reply};
 
 const NAMESPACE: &str = "catalog";
 
@@ -488,44 +484,12 @@ const ORDER_JSON_BODY: &str = r#"{"order": {"id": "o-9", "customer": {"name": "A
   "address": {"city": "Oslo", "zip": "0150"}}, "lines": [{"sku": "A1", "qty": "2"},
   {"sku": "B2", "qty": 1}], "internal": true}}"#;
 
-fn reply(status: u16, content_type: &'static str, body: &str) -> Reply {
-    Reply {
-        status,
-        content_type: Some(content_type),
-        body: body.as_bytes().to_vec(),
-        delay: Duration::ZERO,
-    }
-}
-
 fn context_for(base_uri: &str) -> Arc<CapabilityContext> {
     let binds = BindValues::from_values(vec![Secret::new(REGION)]);
     let timeout = Duration::from_secs(5);
     let http = upstream::http_client(timeout, timeout).expect("builds the upstream HTTP client");
     let base_uris = BTreeMap::from([(NAMESPACE.to_owned(), base_uri.to_owned())]);
     Arc::new(CapabilityContext::new(&CAPABILITY, binds, http, &base_uris))
-}
-
-/// Serves `router` on a loopback port and returns `http://127.0.0.1:PORT`.
-async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds a loopback port");
-    let address = listener.local_addr().expect("local address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    format!("http://{address}")
-}
-
-/// Returns an HTTP client that never goes through a proxy, so requests stay on loopback.
-fn loopback_http() -> reqwest::Client {
-    // reqwest is built without a rustls provider, so one is installed first. An error only
-    // means that one is installed already.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("builds an HTTP client")
 }
 
 /// A REST response: status, content type and body text.
@@ -545,7 +509,7 @@ impl Answer {
 /// Serves the REST adapter in front of an upstream that sends `upstream_reply`, and
 /// sends `GET path` to it.
 async fn rest_get(upstream_reply: Reply, path: &str) -> (Answer, FakeUpstream) {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     upstream.reply_with(upstream_reply);
     let server = serve(rest::router(&REST_ADAPTER, context_for(&upstream.base_uri))).await;
     let response = loopback_http()
@@ -603,7 +567,7 @@ fn products_expected() -> Value {
 #[tokio::test]
 async fn rest_xml_object_with_array() {
     let (answer, upstream) = rest_get(
-        reply(200, "application/xml", USERS_XML_BODY),
+        Reply::new(200, "application/xml", USERS_XML_BODY),
         "/orgs/acme/users",
     )
     .await;
@@ -615,8 +579,11 @@ async fn rest_xml_object_with_array() {
 
 #[tokio::test]
 async fn rest_yaml_named_outputs() {
-    let (answer, _upstream) =
-        rest_get(reply(200, "application/yaml", CONFIG_YAML_BODY), "/config").await;
+    let (answer, _upstream) = rest_get(
+        Reply::new(200, "application/yaml", CONFIG_YAML_BODY),
+        "/config",
+    )
+    .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.json(), config_expected());
 }
@@ -624,7 +591,7 @@ async fn rest_yaml_named_outputs() {
 #[tokio::test]
 async fn rest_csv_array_with_items() {
     let (answer, _upstream) =
-        rest_get(reply(200, "text/csv", PRODUCTS_CSV_BODY), "/products").await;
+        rest_get(Reply::new(200, "text/csv", PRODUCTS_CSV_BODY), "/products").await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.json(), products_expected());
 }
@@ -632,8 +599,11 @@ async fn rest_csv_array_with_items() {
 #[tokio::test]
 async fn rest_tsv_wildcard_scalar() {
     let body = "id\tcity\n1\tOslo\n2\tRome\n";
-    let (answer, _upstream) =
-        rest_get(reply(200, "text/tab-separated-values", body), "/cities").await;
+    let (answer, _upstream) = rest_get(
+        Reply::new(200, "text/tab-separated-values", body),
+        "/cities",
+    )
+    .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.json(), json!(["Oslo", "Rome"]));
 }
@@ -641,14 +611,15 @@ async fn rest_tsv_wildcard_scalar() {
 #[tokio::test]
 async fn rest_psv_typed_scalars() {
     let body = "id|status\n7|open\n8|closed\n";
-    let (answer, _upstream) = rest_get(reply(200, "text/plain", body), "/tickets").await;
+    let (answer, _upstream) = rest_get(Reply::new(200, "text/plain", body), "/tickets").await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.json(), json!({"id": 7, "status": "open"}));
 }
 
 #[tokio::test]
 async fn rest_html_scoped_table() {
-    let (answer, _upstream) = rest_get(reply(200, "text/html", PRICES_HTML_BODY), "/prices").await;
+    let (answer, _upstream) =
+        rest_get(Reply::new(200, "text/html", PRICES_HTML_BODY), "/prices").await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     let expected = json!([
         {"name": "Tea", "price": 3.5},
@@ -659,8 +630,11 @@ async fn rest_html_scoped_table() {
 
 #[tokio::test]
 async fn rest_markdown_whole_body() {
-    let (answer, _upstream) =
-        rest_get(reply(200, "text/markdown", REPORT_MARKDOWN_BODY), "/report").await;
+    let (answer, _upstream) = rest_get(
+        Reply::new(200, "text/markdown", REPORT_MARKDOWN_BODY),
+        "/report",
+    )
+    .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.content_type.as_deref(), Some("application/json"));
     let expected = json!({"tables": [[
@@ -673,7 +647,7 @@ async fn rest_markdown_whole_body() {
 #[tokio::test]
 async fn rest_json_nested_object() {
     let (answer, _upstream) = rest_get(
-        reply(200, "application/json", ORDER_JSON_BODY),
+        Reply::new(200, "application/json", ORDER_JSON_BODY),
         "/orders/latest",
     )
     .await;
@@ -690,7 +664,7 @@ async fn rest_json_nested_object() {
 async fn rest_mock_needs_no_upstream() {
     let server = serve(rest::router(
         &REST_ADAPTER,
-        context_for(&common::dead_base_uri().await),
+        context_for(&naftiko_test_support::dead_base_uri().await),
     ))
     .await;
     let response = loopback_http()
@@ -715,34 +689,31 @@ async fn rest_malformed_body_is_502() {
     let cases = [
         (
             "/orgs/acme/users",
-            reply(200, "application/xml", "<users><user></users>"),
+            Reply::new(200, "application/xml", "<users><user></users>"),
             "catalog.users.list-xml",
             "invalid xml body at line 1",
         ),
         (
             "/config",
-            reply(200, "application/yaml", "service: &a\n  name: x\n"),
+            Reply::new(200, "application/yaml", "service: &a\n  name: x\n"),
             "catalog.items.config-yaml",
             "anchors",
         ),
         (
             "/products",
-            reply(200, "text/csv", "sku,name,price\nA1,Tea\n"),
+            Reply::new(200, "text/csv", "sku,name,price\nA1,Tea\n"),
             "catalog.items.products-csv",
             "invalid csv body at line 2",
         ),
         (
             "/products",
-            reply(200, "text/csv", "sku,name,price\nA1,Tea,cheap\n"),
+            Reply::new(200, "text/csv", "sku,name,price\nA1,Tea,cheap\n"),
             "catalog.items.products-csv",
             "invalid output `result[].price` at `$.price`: expected number",
         ),
         (
             "/report",
-            Reply {
-                body: b"| a |\n|---|\n| \xff |\n".to_vec(),
-                ..reply(200, "text/markdown", "")
-            },
+            Reply::new(200, "text/markdown", b"| a |\n|---|\n| \xff |\n"),
             "catalog.items.report-markdown",
             "invalid markdown body at line 3: the body is not valid UTF-8",
         ),
@@ -761,7 +732,7 @@ async fn rest_malformed_body_is_502() {
 #[tokio::test]
 async fn rest_error_status_passes_through() {
     let (answer, _upstream) = rest_get(
-        reply(404, "text/html", "<h1>no such org</h1>"),
+        Reply::new(404, "text/html", "<h1>no such org</h1>"),
         "/orgs/acme/users",
     )
     .await;
@@ -772,12 +743,7 @@ async fn rest_error_status_passes_through() {
 
 #[tokio::test]
 async fn rest_empty_body_keeps_status() {
-    let empty = Reply {
-        status: 204,
-        content_type: None,
-        body: Vec::new(),
-        delay: Duration::ZERO,
-    };
+    let empty = Reply::empty(204);
     let (answer, _upstream) = rest_get(empty.clone(), "/report").await;
     assert_eq!(answer.status, 204);
     assert_eq!(answer.body, "");
@@ -797,37 +763,17 @@ async fn rest_empty_body_keeps_status() {
     assert_eq!(answer.json(), json!({"id": null, "status": null}));
 }
 
-type Client = RunningService<RoleClient, ClientConfig>;
-
 /// Serves the MCP adapter in front of `base_uri` and connects rmcp's client to it.
-async fn mcp_client(base_uri: &str) -> Client {
-    let server = serve(mcp::router(&MCP_ADAPTER, context_for(base_uri))).await;
-    let transport = StreamableHttpClientTransport::with_client(
-        loopback_http(),
-        StreamableHttpClientTransportConfig::with_uri(format!("{server}/mcp")),
-    );
-    ClientConfig::default()
-        .serve(transport)
-        .await
-        .expect("client connects")
-}
-
-async fn call_tool(client: &Client, tool: &'static str, arguments: Value) -> CallToolResult {
-    let Value::Object(arguments) = arguments else {
-        panic!("tool arguments must be an object");
-    };
-    client
-        .call_tool(CallToolRequestParams::new(tool).with_arguments(arguments))
-        .await
-        .unwrap_or_else(|error| panic!("tools/call `{tool}` failed: {error}"))
+async fn mcp_client(base_uri: &str) -> McpClient {
+    serve_mcp(mcp::router(&MCP_ADAPTER, context_for(base_uri))).await
 }
 
 /// Calls `tool` in front of an upstream that sends `upstream_reply`.
 async fn mcp_call(upstream_reply: Reply, tool: &'static str, arguments: Value) -> CallToolResult {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     upstream.reply_with(upstream_reply);
     let client = mcp_client(&upstream.base_uri).await;
-    call_tool(&client, tool, arguments).await
+    mcp_client_calls::call(&client, tool, arguments).await
 }
 
 fn text_of(result: &CallToolResult) -> &str {
@@ -845,7 +791,7 @@ fn is_error(result: &CallToolResult) -> bool {
 #[tokio::test]
 async fn mcp_xml_object_is_structured() {
     let result = mcp_call(
-        reply(200, "application/xml", USERS_XML_BODY),
+        Reply::new(200, "application/xml", USERS_XML_BODY),
         "list-users",
         json!({"org": "acme"}),
     )
@@ -859,7 +805,7 @@ async fn mcp_xml_object_is_structured() {
 #[tokio::test]
 async fn mcp_yaml_named_outputs() {
     let result = mcp_call(
-        reply(200, "application/yaml", CONFIG_YAML_BODY),
+        Reply::new(200, "application/yaml", CONFIG_YAML_BODY),
         "get-config",
         json!({}),
     )
@@ -871,7 +817,7 @@ async fn mcp_yaml_named_outputs() {
 #[tokio::test]
 async fn mcp_array_result_is_text_only() {
     let result = mcp_call(
-        reply(200, "text/csv", PRODUCTS_CSV_BODY),
+        Reply::new(200, "text/csv", PRODUCTS_CSV_BODY),
         "list-products",
         json!({}),
     )
@@ -882,7 +828,7 @@ async fn mcp_array_result_is_text_only() {
     assert_eq!(result.structured_content, None);
 
     let result = mcp_call(
-        reply(200, "text/tab-separated-values", "city\nOslo\n"),
+        Reply::new(200, "text/tab-separated-values", "city\nOslo\n"),
         "list-cities",
         json!({}),
     )
@@ -893,7 +839,7 @@ async fn mcp_array_result_is_text_only() {
 #[tokio::test]
 async fn mcp_markdown_body_is_converted() {
     let result = mcp_call(
-        reply(200, "text/markdown", REPORT_MARKDOWN_BODY),
+        Reply::new(200, "text/markdown", REPORT_MARKDOWN_BODY),
         "get-report",
         json!({}),
     )
@@ -906,7 +852,7 @@ async fn mcp_markdown_body_is_converted() {
 #[tokio::test]
 async fn mcp_malformed_body_is_error() {
     let result = mcp_call(
-        reply(200, "application/xml", "<users>"),
+        Reply::new(200, "application/xml", "<users>"),
         "list-users",
         json!({"org": "acme"}),
     )
@@ -917,7 +863,7 @@ async fn mcp_malformed_body_is_error() {
     assert!(text.contains("invalid xml body"), "{text}");
 
     let result = mcp_call(
-        reply(200, "text/csv", "sku,name,price\nA1,Tea,cheap\n"),
+        Reply::new(200, "text/csv", "sku,name,price\nA1,Tea,cheap\n"),
         "list-products",
         json!({}),
     )
@@ -930,8 +876,8 @@ async fn mcp_malformed_body_is_error() {
 
 #[tokio::test]
 async fn mcp_mock_needs_no_upstream() {
-    let client = mcp_client(&common::dead_base_uri().await).await;
-    let result = call_tool(&client, "mock", json!({"org": "acme"})).await;
+    let client = mcp_client(&naftiko_test_support::dead_base_uri().await).await;
+    let result = mcp_client_calls::call(&client, "mock", json!({"org": "acme"})).await;
     assert!(!is_error(&result), "{}", text_of(&result));
     let expected = json!({
         "status": "ok",

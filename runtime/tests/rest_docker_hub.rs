@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{CAPABILITY, CONSUMES_NAMESPACE, FakeUpstream, REST_ADAPTER, Reply};
+use common::{CAPABILITY, CONSUMES_NAMESPACE, REST_ADAPTER};
 use naftiko_runtime::invoke::CapabilityContext;
 use naftiko_runtime::rest;
 use naftiko_runtime::secret::{BindValues, Secret};
 use naftiko_runtime::upstream;
+use naftiko_test_support::{FakeUpstream, Reply};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -36,7 +37,7 @@ async fn serve_adapter(upstream_base_uri: &str, timeout: Duration) -> String {
 }
 
 async fn start() -> (FakeUpstream, String) {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let adapter = serve_adapter(&upstream.base_uri, Duration::from_secs(5)).await;
     (upstream, adapter)
 }
@@ -238,12 +239,7 @@ async fn update_patches_body() {
 #[tokio::test]
 async fn delete_returns_empty_204() {
     let (upstream, adapter) = start().await;
-    upstream.reply_with(Reply {
-        status: 204,
-        content_type: None,
-        body: Vec::new(),
-        delay: Duration::ZERO,
-    });
+    upstream.reply_with(Reply::empty(204));
 
     let (status, content_type, body, _) = send(
         reqwest::Method::DELETE,
@@ -263,12 +259,7 @@ async fn delete_returns_empty_204() {
 #[tokio::test]
 async fn upstream_404_passes_through() {
     let (upstream, adapter) = start().await;
-    upstream.reply_with(Reply {
-        status: 404,
-        content_type: Some("text/plain"),
-        body: b"no such token".to_vec(),
-        delay: Duration::ZERO,
-    });
+    upstream.reply_with(Reply::new(404, "text/plain", "no such token"));
 
     let (status, content_type, body, _) = send(
         reqwest::Method::GET,
@@ -284,7 +275,7 @@ async fn upstream_404_passes_through() {
 
 #[tokio::test]
 async fn unreachable_upstream_is_502() {
-    let dead = common::dead_base_uri().await;
+    let dead = naftiko_test_support::dead_base_uri().await;
     let adapter = serve_adapter(&dead, Duration::from_secs(5)).await;
 
     let (status, content_type, body, _) = send(
@@ -308,11 +299,8 @@ async fn unreachable_upstream_is_502() {
 
 #[tokio::test]
 async fn slow_upstream_is_504() {
-    let upstream = FakeUpstream::start().await;
-    upstream.reply_with(Reply {
-        delay: Duration::from_secs(3),
-        ..Reply::json(200, "{}")
-    });
+    let upstream = FakeUpstream::start_ok().await;
+    upstream.reply_with(Reply::json(200, "{}").with_delay(Duration::from_secs(3)));
     let adapter = serve_adapter(&upstream.base_uri, Duration::from_millis(300)).await;
 
     let (status, _, body, _) = send(
@@ -331,12 +319,7 @@ async fn slow_upstream_is_504() {
 #[tokio::test]
 async fn non_json_success_is_502() {
     let (upstream, adapter) = start().await;
-    upstream.reply_with(Reply {
-        status: 200,
-        content_type: Some("text/html"),
-        body: b"<html>login</html>".to_vec(),
-        delay: Duration::ZERO,
-    });
+    upstream.reply_with(Reply::new(200, "text/html", "<html>login</html>"));
 
     let (status, _, body, _) = send(
         reqwest::Method::GET,

@@ -9,8 +9,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{CAPABILITIES, CONSUMES_NAMESPACE, FakeUpstream, MCP_NAMESPACE, REST_NAMESPACE};
+use common::{CAPABILITIES, CONSUMES_NAMESPACE, MCP_NAMESPACE, REST_NAMESPACE};
 use naftiko_runtime::serve::{self, AdapterKind, ServeOptions};
+use naftiko_test_support::FakeUpstream;
 use rmcp::ServiceExt as _;
 use rmcp::model::{CallToolRequestParams, ClientConfig};
 use rmcp::transport::StreamableHttpClientTransport;
@@ -74,8 +75,8 @@ async fn alternating_forwarder(targets: [SocketAddr; 2]) -> (SocketAddr, Arc<[At
 
 #[tokio::test]
 async fn client_alternates_between_servers() {
-    let first_upstream = FakeUpstream::start().await;
-    let second_upstream = FakeUpstream::start().await;
+    let first_upstream = FakeUpstream::start_ok().await;
+    let second_upstream = FakeUpstream::start_ok().await;
     let (first, first_address) = start_server(&first_upstream).await;
     let (second, second_address) = start_server(&second_upstream).await;
     let (forwarder, counts) = alternating_forwarder([first_address, second_address]).await;

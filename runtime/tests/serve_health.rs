@@ -7,6 +7,7 @@ use std::env::VarError;
 
 use common::{CAPABILITIES, CONSUMES_NAMESPACE, MCP_NAMESPACE, REST_NAMESPACE};
 use naftiko_runtime::serve::{self, ServeOptions};
+use naftiko_test_support::loopback_http;
 use serde_json::Value;
 
 fn env_with_token(name: &str) -> Result<String, VarError> {
@@ -14,15 +15,6 @@ fn env_with_token(name: &str) -> Result<String, VarError> {
         common::TOKEN_VARIABLE => Ok("dckr_oat_health-token".to_owned()),
         _ => Err(VarError::NotPresent),
     }
-}
-
-fn loopback_http() -> reqwest::Client {
-    // reqwest is built without a rustls provider, and an error only means one is installed.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("builds an HTTP client")
 }
 
 async fn get(url: &str) -> (u16, Value) {

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use common::{CAPABILITIES, CONSUMES_NAMESPACE, MCP_NAMESPACE, REST_NAMESPACE};
 use naftiko_runtime::serve::{self, ServeOptions};
+use naftiko_test_support::loopback_http;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
@@ -29,15 +30,6 @@ fn options(base_uri: &str) -> ServeOptions {
         base_uris: BTreeMap::from([(CONSUMES_NAMESPACE.to_owned(), base_uri.to_owned())]),
         ..ServeOptions::default()
     }
-}
-
-fn loopback_http() -> reqwest::Client {
-    // reqwest is built without a rustls provider, and an error only means one is installed.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("builds an HTTP client")
 }
 
 /// Starts an upstream that accepts connections and reads requests but never responds.
@@ -108,8 +100,8 @@ async fn oversized_body_gets_413() {
 /// A limit above the default holds for REST operations too, not only for MCP.
 #[tokio::test]
 async fn raised_body_limit_reaches_rest_operations() {
-    let upstream = common::FakeUpstream::start().await;
-    upstream.reply_with(common::Reply::json(201, "{}"));
+    let upstream = naftiko_test_support::FakeUpstream::start_ok().await;
+    upstream.reply_with(naftiko_test_support::Reply::json(201, "{}"));
     let options = ServeOptions {
         max_body_bytes: 2 * serve::DEFAULT_MAX_BODY_BYTES,
         ..options(&upstream.base_uri)

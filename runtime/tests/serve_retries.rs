@@ -7,10 +7,9 @@ use std::collections::BTreeMap;
 use std::env::VarError;
 use std::time::Duration;
 
-use common::{
-    CAPABILITIES, CONSUMES_NAMESPACE, FakeUpstream, MCP_NAMESPACE, REST_NAMESPACE, Reply,
-};
+use common::{CAPABILITIES, CONSUMES_NAMESPACE, MCP_NAMESPACE, REST_NAMESPACE};
 use naftiko_runtime::serve::{self, ServeOptions};
+use naftiko_test_support::{FakeUpstream, Reply, loopback_http};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 
@@ -30,15 +29,6 @@ fn options(base_uri: &str) -> ServeOptions {
         base_uris: BTreeMap::from([(CONSUMES_NAMESPACE.to_owned(), base_uri.to_owned())]),
         ..ServeOptions::default()
     }
-}
-
-fn loopback_http() -> reqwest::Client {
-    // reqwest is built without a rustls provider, and an error only means one is installed.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("builds an HTTP client")
 }
 
 #[tokio::test]
@@ -86,7 +76,7 @@ async fn connection_refused_then_success() {
 
 #[tokio::test]
 async fn no_retry_after_500() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     upstream.reply_with(Reply::json(500, r#"{"message": "boom"}"#));
     let server = serve::start(CAPABILITIES, &options(&upstream.base_uri), env_with_token)
         .await

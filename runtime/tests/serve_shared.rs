@@ -10,11 +10,9 @@ use naftiko_runtime::descriptor::{
     ToolHints,
 };
 use naftiko_runtime::serve::{self, ServeOptions};
-use rmcp::ServiceExt as _;
-use rmcp::model::{CallToolRequestParams, CallToolResult, ClientConfig};
-use rmcp::service::{RoleClient, RunningService};
-use rmcp::transport::StreamableHttpClientTransport;
-use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use naftiko_test_support::mcp::{McpClient, connect_mcp, tool_names};
+use naftiko_test_support::{free_port, loopback_http};
+use rmcp::model::{CallToolRequestParams, CallToolResult};
 use serde_json::Value;
 
 const ALPHA_REST: &str = "alpha-rest";
@@ -171,14 +169,6 @@ fn no_env(_name: &str) -> Result<String, VarError> {
     Err(VarError::NotPresent)
 }
 
-/// Returns a loopback port that was free a moment ago.
-async fn free_port() -> u16 {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds a free port");
-    listener.local_addr().expect("has an address").port()
-}
-
 fn options(ports: &[(&str, u16)]) -> ServeOptions {
     ServeOptions {
         address: None,
@@ -189,15 +179,6 @@ fn options(ports: &[(&str, u16)]) -> ServeOptions {
         base_uris: BTreeMap::new(),
         ..ServeOptions::default()
     }
-}
-
-fn loopback_http() -> reqwest::Client {
-    // reqwest is built without a rustls provider, and an error only means one is installed.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("builds an HTTP client")
 }
 
 async fn get_json(client: &reqwest::Client, method: reqwest::Method, url: &str) -> (u16, Value) {
@@ -220,28 +201,7 @@ fn listener_url(server: &serve::Server, namespace: &str) -> String {
         .url()
 }
 
-type Client = RunningService<RoleClient, ClientConfig>;
-
-async fn connect(url: &str) -> Client {
-    let transport = StreamableHttpClientTransport::with_client(
-        loopback_http(),
-        StreamableHttpClientTransportConfig::with_uri(url.to_owned()),
-    );
-    ClientConfig::default()
-        .serve(transport)
-        .await
-        .unwrap_or_else(|error| panic!("client connects to {url}: {error}"))
-}
-
-async fn tool_names(client: &Client) -> Vec<String> {
-    let tools = client.list_all_tools().await.expect("tools/list succeeds");
-    tools
-        .into_iter()
-        .map(|tool| tool.name.to_string())
-        .collect()
-}
-
-async fn call_text(client: &Client, name: &str) -> String {
+async fn call_text(client: &McpClient, name: &str) -> String {
     let result: CallToolResult = client
         .call_tool(CallToolRequestParams::new(name.to_owned()))
         .await
@@ -346,7 +306,7 @@ async fn mcp_union_qualifies_clashing_tools() {
         .await
         .expect("server starts");
 
-    let union = connect(&format!("http://127.0.0.1:{port}/mcp")).await;
+    let union = connect_mcp(&format!("http://127.0.0.1:{port}/mcp")).await;
     let names = tool_names(&union).await;
     assert_eq!(
         names,
@@ -359,12 +319,12 @@ async fn mcp_union_qualifies_clashing_tools() {
     assert!(unknown.is_err(), "an unqualified clashing name is unknown");
     union.cancel().await.expect("client closes");
 
-    let alpha = connect(&format!("http://127.0.0.1:{port}/mcp/{ALPHA_MCP}")).await;
+    let alpha = connect_mcp(&format!("http://127.0.0.1:{port}/mcp/{ALPHA_MCP}")).await;
     assert_eq!(tool_names(&alpha).await, ["ping", "alpha-only"]);
     assert!(call_text(&alpha, "ping").await.contains("alpha"));
     alpha.cancel().await.expect("client closes");
 
-    let beta = connect(&format!("http://127.0.0.1:{port}/mcp/{BETA_MCP}")).await;
+    let beta = connect_mcp(&format!("http://127.0.0.1:{port}/mcp/{BETA_MCP}")).await;
     assert_eq!(tool_names(&beta).await, ["ping", "beta-only"]);
     assert!(call_text(&beta, "ping").await.contains("beta"));
     beta.cancel().await.expect("client closes");

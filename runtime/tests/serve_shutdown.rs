@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use common::{CAPABILITIES, CONSUMES_NAMESPACE, MCP_NAMESPACE, REST_NAMESPACE};
 use naftiko_runtime::serve::{self, ServeOptions};
+use naftiko_test_support::loopback_http;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -50,15 +51,6 @@ fn options(base_uri: &str, shutdown_timeout: Duration) -> ServeOptions {
         shutdown_timeout,
         ..ServeOptions::default()
     }
-}
-
-fn loopback_http() -> reqwest::Client {
-    // reqwest is built without a rustls provider, and an error only means one is installed.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("builds an HTTP client")
 }
 
 #[tokio::test]

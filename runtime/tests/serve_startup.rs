@@ -5,8 +5,9 @@ mod common;
 use std::collections::BTreeMap;
 use std::env::VarError;
 
-use common::{CAPABILITIES, CONSUMES_NAMESPACE, FakeUpstream, MCP_NAMESPACE, REST_NAMESPACE};
+use common::{CAPABILITIES, CONSUMES_NAMESPACE, MCP_NAMESPACE, REST_NAMESPACE};
 use naftiko_runtime::serve::{self, AdapterKind, ServeError, ServeOptions};
+use naftiko_test_support::FakeUpstream;
 
 const TOKEN: &str = "dckr_oat_serve-token";
 
@@ -39,7 +40,7 @@ async fn start_error(options: &ServeOptions) -> String {
 
 #[tokio::test]
 async fn start_serves_rest_and_mcp() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let server = serve::start(
         CAPABILITIES,
         &loopback_options(&upstream.base_uri),
@@ -89,7 +90,7 @@ async fn start_serves_rest_and_mcp() {
 
 #[tokio::test]
 async fn start_rejects_missing_variable() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let result = serve::start(CAPABILITIES, &loopback_options(&upstream.base_uri), |_| {
         Err(VarError::NotPresent)
     })

@@ -6,11 +6,12 @@ mod skill_fixture;
 use naftiko_runtime::descriptor::{ApiKeyPlacement, CallerAuth, SkillAdapter, TemplatePart};
 use naftiko_runtime::secret::Secret;
 use naftiko_runtime::skill;
+use naftiko_test_support::{loopback_http, serve};
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use serde_json::Value;
 
-use skill_fixture::{GUIDE, ORDERS, context, loopback_http, serve};
+use skill_fixture::{GUIDE, ORDERS, context};
 
 /// The bearer token and API key, bind variable 0.
 const TOKEN: &str = "skill-token-2718";

@@ -4,13 +4,13 @@
 mod skill_fixture;
 
 use naftiko_runtime::skill;
+use naftiko_test_support::raw::{RawResponse, raw_get};
+use naftiko_test_support::{loopback_http, serve};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use serde_json::{Value, json};
 
-use skill_fixture::{
-    BLOB, GUIDE, SECRET, SKILL_ADAPTER, context, loopback_http, raw_get, read_zip, serve,
-};
+use skill_fixture::{BLOB, GUIDE, SECRET, SKILL_ADAPTER, context, read_zip};
 
 async fn start() -> String {
     serve(skill::router(&SKILL_ADAPTER, context(Vec::new()))).await
@@ -348,7 +348,10 @@ async fn traversal_attempts_are_404() {
         "/etc/passwd",
     ];
     for target in targets {
-        let (status, response) = raw_get(&base, target).await;
+        let RawResponse {
+            status,
+            text: response,
+        } = raw_get(&base, target).await;
         assert_eq!(status, 404, "{target}:\n{response}");
         assert!(!response.contains(SECRET), "{target}:\n{response}");
         assert!(
@@ -364,7 +367,10 @@ async fn absolute_form_target_is_404() {
     let address = base.trim_start_matches("http://");
     let target =
         format!("http://{address}/skills/orders/contents/../../private/contents/secret.txt");
-    let (status, response) = raw_get(&base, &target).await;
+    let RawResponse {
+        status,
+        text: response,
+    } = raw_get(&base, &target).await;
     assert_eq!(status, 404, "{response}");
     assert!(!response.contains(SECRET), "{response}");
 }
@@ -373,7 +379,10 @@ async fn absolute_form_target_is_404() {
 async fn own_file_is_served_raw() {
     // The control case for the traversal test: the raw client reaches a real file.
     let base = start().await;
-    let (status, response) = raw_get(&base, "/skills/private/contents/secret.txt").await;
+    let RawResponse {
+        status,
+        text: response,
+    } = raw_get(&base, "/skills/private/contents/secret.txt").await;
     assert_eq!(status, 200, "{response}");
     assert!(response.ends_with(SECRET), "{response}");
 }

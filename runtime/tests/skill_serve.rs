@@ -8,10 +8,11 @@ use std::env::VarError;
 
 use naftiko_runtime::descriptor::Capability;
 use naftiko_runtime::serve::{self, AdapterKind, ServeError, ServeOptions};
+use naftiko_test_support::loopback_http;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use skill_fixture::{CAPABILITY, loopback_http};
+use skill_fixture::CAPABILITY;
 
 static CAPABILITIES: &[&Capability] = &[&CAPABILITY];
 

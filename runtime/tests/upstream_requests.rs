@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::http::HeaderMap;
-use common::FakeUpstream;
 use naftiko_runtime::descriptor::{
     Argument, Auth, BindSource, BindVariable, Call, Capability, ConsumedApi, HttpMethod, Input,
     JsonType, ParamLocation, PathPart, TemplatePart, UpstreamOperation, UpstreamParam,
@@ -16,6 +15,7 @@ use naftiko_runtime::descriptor::{
 use naftiko_runtime::invoke::{self, CapabilityContext};
 use naftiko_runtime::secret::{BindValues, Secret};
 use naftiko_runtime::upstream::{self, CallError};
+use naftiko_test_support::FakeUpstream;
 use serde_json::{Value, json};
 
 const SECRET: &str = "s3cr3t-value";
@@ -124,7 +124,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 #[tokio::test]
 async fn every_location_is_sent() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let context = context(&upstream.base_uri);
     let inputs = vec![
         Some(json!("a b")),
@@ -165,7 +165,7 @@ async fn every_location_is_sent() {
 
 #[tokio::test]
 async fn absent_inputs_send_nothing() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let context = context(&upstream.base_uri);
     let inputs = vec![Some(json!("7")), None, None, None, None];
 
@@ -182,7 +182,7 @@ async fn absent_inputs_send_nothing() {
 
 #[tokio::test]
 async fn empty_path_value_is_input_error() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let context = context(&upstream.base_uri);
     let inputs = vec![Some(json!("")), None, None, None, None];
 
@@ -200,7 +200,7 @@ async fn empty_path_value_is_input_error() {
 
 #[tokio::test]
 async fn missing_path_value_names_param_without_declared() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let context = context(&upstream.base_uri);
 
     let error = invoke::invoke(&context, &CALL, &[None, None, None, None, None])
@@ -214,7 +214,7 @@ async fn missing_path_value_names_param_without_declared() {
 
 #[tokio::test]
 async fn header_line_break_is_input_error() {
-    let upstream = FakeUpstream::start().await;
+    let upstream = FakeUpstream::start_ok().await;
     let context = context(&upstream.base_uri);
     let inputs = vec![
         Some(json!("7")),
@@ -297,7 +297,7 @@ async fn same_origin_redirect_is_followed() {
 
 #[tokio::test]
 async fn cross_origin_redirect_is_not_followed() {
-    let other = FakeUpstream::start().await;
+    let other = FakeUpstream::start_ok().await;
     let (base_uri, seen) = redirecting_server(other.base_uri.clone()).await;
     let context = context(&base_uri);
     let inputs = vec![Some(json!("cross")), None, None, None, None];

@@ -1,6 +1,6 @@
 //! Every capability of the binary served in process, as `naftiko-rs serve` serves them: all
 //! REST adapters on one shared loopback port, all MCP adapters on another, and every
-//! consumed API at one [`FakeHub`] that responds to each request with `200 {"ok": true}`.
+//! consumed API at one [`FakeUpstream`] that responds to each request with `200 {"ok": true}`.
 
 use std::collections::BTreeMap;
 use std::env::VarError;
@@ -8,13 +8,14 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::OnceLock;
 
 use naftiko_runtime::serve::{self, ServeError, ServeOptions, Server};
+use naftiko_test_support::{FakeUpstream, RecordedRequest, WAIT, free_port};
 
-use super::{FakeHub, RecordedRequest, Reply, TOKEN, WAIT};
+use super::TOKEN;
 
 /// The running catalog: its upstream and the two shared listeners.
 pub struct Catalog {
     /// The fake upstream of every consumed API.
-    pub hub: FakeHub,
+    pub hub: FakeUpstream,
     /// `http://127.0.0.1:PORT` of the shared REST listener.
     pub rest_url: String,
     /// `http://127.0.0.1:PORT` of the shared MCP listener. The union is at `/mcp`.
@@ -62,14 +63,13 @@ pub fn shared() -> &'static Catalog {
 }
 
 /// Starts the fake upstream and every adapter, retrying when a chosen port was taken
-/// between [`super::free_port`] and the bind.
+/// between [`free_port`] and the bind.
 async fn start() -> (Catalog, Server) {
-    let hub = FakeHub::start().await;
-    hub.reply_with(Reply::json(200, r#"{"ok":true}"#));
+    let hub = FakeUpstream::start_ok().await;
     let mut last_error = None;
     for _ in 0..3 {
-        let rest_port = super::free_port().await;
-        let mcp_port = super::free_port().await;
+        let rest_port = free_port().await;
+        let mcp_port = free_port().await;
         let options = options(&hub.base_uri, rest_port, mcp_port);
         match serve::start(naftiko_rs::CAPABILITIES, &options, token_env).await {
             Ok(server) => {

@@ -1,10 +1,10 @@
 //! Shared fixtures of the caller authentication tests: one REST and one MCP adapter per
-//! scheme, all in mock mode, a loopback server, a log buffer and a digest client.
+//! scheme, all in mock mode, and a digest client.
 
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use md5::Md5;
 use naftiko_runtime::descriptor::{
@@ -13,6 +13,7 @@ use naftiko_runtime::descriptor::{
 };
 use naftiko_runtime::invoke::CapabilityContext;
 use naftiko_runtime::secret::{BindValues, Secret};
+use naftiko_test_support::loopback_http;
 use sha2::{Digest, Sha256};
 
 /// The bearer token, bind variable 0.
@@ -154,68 +155,6 @@ pub fn context() -> Arc<CapabilityContext> {
         loopback_http(),
         &BTreeMap::new(),
     ))
-}
-
-/// Returns an HTTP client that never goes through a proxy, so requests stay on loopback.
-pub fn loopback_http() -> reqwest::Client {
-    // reqwest is built without a rustls provider, so one must be installed first. An error only
-    // means that one is installed already.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("builds an HTTP client")
-}
-
-/// Serves `router` on a loopback port and returns `http://127.0.0.1:PORT`.
-pub async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds a loopback port");
-    let address = listener.local_addr().expect("local address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    format!("http://{address}")
-}
-
-/// A `tracing` writer that appends to one buffer shared by every test of the binary.
-#[derive(Clone, Default)]
-pub struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogBuffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .expect("log buffer lock")
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Installs a global subscriber that writes every log line of this test binary to one buffer
-/// and returns everything logged so far.
-///
-/// The subscriber is global because `tracing` caches per-callsite interest, so a thread-local
-/// subscriber can miss events while other tests log from parallel threads.
-pub fn logs() -> String {
-    static BUFFER: OnceLock<LogBuffer> = OnceLock::new();
-    let buffer = BUFFER.get_or_init(|| {
-        let buffer = LogBuffer::default();
-        let writer = buffer.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_max_level(tracing::Level::INFO)
-            .with_writer(move || writer.clone())
-            .finish();
-        let _ = tracing::subscriber::set_global_default(subscriber);
-        buffer
-    });
-    String::from_utf8_lossy(&buffer.0.lock().expect("log buffer lock")).into_owned()
 }
 
 /// Asserts that no secret of the fixture and not `WRONG` appear in `text`.

@@ -20,11 +20,8 @@ use naftiko_runtime::descriptor::{
 use naftiko_runtime::invoke::CapabilityContext;
 use naftiko_runtime::secret::BindValues;
 use naftiko_runtime::upstream;
-use rmcp::ServiceExt;
-use rmcp::model::ClientConfig;
-use rmcp::service::{RoleClient, RunningService};
-use rmcp::transport::StreamableHttpClientTransport;
-use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use naftiko_test_support::mcp::{McpClient, serve_mcp};
+use naftiko_test_support::serve;
 use serde_json::json;
 
 /// The consumes namespace of the fake users API.
@@ -43,7 +40,8 @@ pub const LOGO: &[u8] = &[0x89, b'P', b'N', b'G', 0xff, 0x00, 0xfe];
 pub const USER_SCHEMA: &str =
     r#"{"type":"object","properties":{"id":{"type":"string"},"name":{"type":"string"}}}"#;
 
-pub type Client = RunningService<RoleClient, ClientConfig>;
+/// rmcp's client, connected to the fixture's adapter.
+pub type Client = McpClient;
 
 pub static CAPABILITY: Capability = Capability {
     name: "users",
@@ -282,18 +280,6 @@ pub async fn start_upstream() -> String {
     serve(app).await
 }
 
-/// Serves `router` on a loopback port and returns `http://127.0.0.1:PORT`.
-pub async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds a loopback port");
-    let address = listener.local_addr().expect("local address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    format!("http://{address}")
-}
-
 /// Builds a context whose users API is at `base_uri`.
 pub fn context_for(base_uri: &str) -> Arc<CapabilityContext> {
     let timeout = Duration::from_secs(5);
@@ -306,19 +292,9 @@ pub fn context_for(base_uri: &str) -> Arc<CapabilityContext> {
 /// Starts the fake upstream and `adapter` over Streamable HTTP, and connects rmcp's client.
 pub async fn connect(adapter: &'static McpAdapter) -> Client {
     let upstream = start_upstream().await;
-    let router = naftiko_runtime::mcp::router(adapter, context_for(&upstream));
-    let server = serve(router).await;
-    // reqwest is built without a rustls provider, so one must be installed first. An error
-    // only means that one is installed already.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("builds an HTTP client");
-    let config = StreamableHttpClientTransportConfig::with_uri(format!("{server}/mcp"));
-    let transport = StreamableHttpClientTransport::with_client(http, config);
-    ClientConfig::default()
-        .serve(transport)
-        .await
-        .expect("client connects")
+    serve_mcp(naftiko_runtime::mcp::router(
+        adapter,
+        context_for(&upstream),
+    ))
+    .await
 }

@@ -21,9 +21,8 @@ use naftiko_runtime::descriptor::{
 };
 use naftiko_runtime::invoke::CapabilityContext;
 use naftiko_runtime::secret::{BindValues, Secret};
+use naftiko_test_support::loopback_http;
 use serde_json::{Value, json};
-
-use crate::caller_auth_fixture::{loopback_http, serve};
 
 /// The audience of REST adapter tokens.
 pub const AUDIENCE: &str = "https://inventory.example.com/api";
@@ -145,21 +144,6 @@ impl AuthServer {
     pub fn key_set_fetches(&self) -> usize {
         self.state.key_set_fetches.load(Ordering::SeqCst)
     }
-}
-
-/// Returns the URL of a loopback port where nothing listens.
-pub async fn closed_port_url() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds a loopback port");
-    let address = listener.local_addr().expect("local address");
-    drop(listener);
-    format!("http://{address}")
-}
-
-/// Serves `router` on loopback and returns its base URL.
-pub async fn serve_router(router: axum::Router) -> String {
-    serve(router).await
 }
 
 fn der(pem: &str) -> Vec<u8> {

@@ -1,5 +1,5 @@
 //! Shared fixtures of the skill adapter tests: a capability with a REST adapter and a skill
-//! adapter, a loopback server, a raw HTTP/1.1 client and a small zip reader.
+//! adapter, and a small zip reader.
 
 #![allow(dead_code)]
 
@@ -11,7 +11,7 @@ use naftiko_runtime::descriptor::{
 };
 use naftiko_runtime::invoke::CapabilityContext;
 use naftiko_runtime::secret::{BindValues, Secret};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use naftiko_test_support::loopback_http;
 
 /// The contents of the `orders` skill's instruction file.
 pub const GUIDE: &str = "# Orders\n\nList orders before changing one.\n";
@@ -143,53 +143,6 @@ pub fn context(binds: Vec<Secret>) -> Arc<CapabilityContext> {
         loopback_http(),
         &BTreeMap::new(),
     ))
-}
-
-/// Returns an HTTP client that ignores proxy settings, for loopback servers.
-pub fn loopback_http() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("builds an HTTP client")
-}
-
-/// Serves `router` on a free loopback port and returns its base URL.
-pub async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds a loopback port");
-    let address = listener.local_addr().expect("local address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    format!("http://{address}")
-}
-
-/// Sends `GET target` as written, without the normalisation of `..` and `%2e%2e` that URL
-/// parsers apply, and returns the status code and the whole response as text.
-pub async fn raw_get(base: &str, target: &str) -> (u16, String) {
-    let address = base.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(address)
-        .await
-        .expect("connects to the adapter");
-    let request = format!("GET {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .expect("sends the request");
-    let mut response = Vec::new();
-    stream
-        .read_to_end(&mut response)
-        .await
-        .expect("reads the response");
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or(0);
-    (status, text)
 }
 
 /// One entry of a zip archive.

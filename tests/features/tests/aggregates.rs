@@ -8,19 +8,20 @@ use naftiko_feature_tests::aggregates::exposes::{ships_mcp, ships_rest};
 use reqwest::Method;
 use serde_json::json;
 
-use common::{Reply, Upstream};
+use naftiko_test_support as support;
+use support::{FakeUpstream, Reply};
 
 const TOKEN: &str = "registry-token-8";
 
 async fn start() -> (
-    Upstream,
+    FakeUpstream,
     std::sync::Arc<naftiko_runtime::invoke::CapabilityContext>,
 ) {
-    let upstream = Upstream::start(|request| match request.method.as_str() {
+    let upstream = FakeUpstream::start(|request| match request.method.as_str() {
         "DELETE" => Reply::new(204, "application/json", ""),
         _ => Reply::json(
             200,
-            &json!({"vessel_name": "Northern Star", "flag_code": "NO", "owner": "x"}),
+            json!({"vessel_name": "Northern Star", "flag_code": "NO", "owner": "x"}),
         ),
     })
     .await;
@@ -35,9 +36,9 @@ async fn start() -> (
 #[tokio::test]
 async fn rest_operation_uses_the_function() {
     let (upstream, context) = start().await;
-    let adapter = common::serve(ships_rest::router(context)).await;
+    let adapter = support::serve(ships_rest::router(context)).await;
 
-    let response = common::get(&format!("{adapter}/ships/9319466")).await;
+    let response = support::get(&format!("{adapter}/ships/9319466")).await;
 
     assert_eq!(response.status, 200, "{}", response.body);
     assert_eq!(
@@ -54,10 +55,10 @@ async fn rest_operation_uses_the_function() {
 #[tokio::test]
 async fn rest_delete_uses_the_other_function() {
     let (upstream, context) = start().await;
-    let adapter = common::serve(ships_rest::router(context)).await;
+    let adapter = support::serve(ships_rest::router(context)).await;
 
-    let response = common::send(
-        common::loopback_http().request(Method::DELETE, format!("{adapter}/ships/9319466")),
+    let response = support::send(
+        support::loopback_http().request(Method::DELETE, format!("{adapter}/ships/9319466")),
     )
     .await;
 
@@ -77,7 +78,7 @@ async fn rest_delete_uses_the_other_function() {
 #[tokio::test]
 async fn mcp_tools_take_the_function_fields() {
     let (_upstream, context) = start().await;
-    let client = common::connect_mcp(ships_mcp::router(context)).await;
+    let client = support::mcp::serve_mcp(ships_mcp::router(context)).await;
 
     let tools = client.list_all_tools().await.expect("tools/list answers");
     let tool = |name: &str| {
@@ -113,12 +114,12 @@ async fn mcp_tools_take_the_function_fields() {
 #[tokio::test]
 async fn mcp_tool_calls_the_function() {
     let (upstream, context) = start().await;
-    let client = common::connect_mcp(ships_mcp::router(context)).await;
+    let client = support::mcp::serve_mcp(ships_mcp::router(context)).await;
 
-    let result = common::call(&client, "get-ship", json!({"imo": "9319466"})).await;
+    let result = support::mcp::call(&client, "get-ship", json!({"imo": "9319466"})).await;
 
     assert_eq!(
-        common::json_of(&result),
+        support::mcp::json_of(&result),
         json!({"name": "Northern Star", "flag": "NO"})
     );
     assert_eq!(upstream.only_request().path, "/ships/9319466");

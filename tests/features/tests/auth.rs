@@ -9,7 +9,8 @@ use naftiko_feature_tests::auth::CAPABILITY;
 use naftiko_feature_tests::auth::exposes::{inventory_mcp, inventory_oauth_mcp, inventory_rest};
 use serde_json::{Value, json};
 
-use common::{RecordedRequest, Reply, Upstream};
+use naftiko_test_support as support;
+use support::{FakeUpstream, RecordedRequest, Reply};
 
 const HEADER_KEY: &str = "hk-N0rth-Secret-1";
 const QUERY_KEY: &str = "qk S0uth+Secret/=&2";
@@ -135,7 +136,7 @@ fn digest_is_valid(request: &RecordedRequest) -> bool {
 fn warehouse(request: &RecordedRequest) -> Reply {
     let segments: Vec<&str> = request.path.trim_start_matches('/').split('/').collect();
     let [warehouse, "stock", sku] = segments[..] else {
-        return Reply::json(404, &json!({"message": "no such route"}));
+        return Reply::json(404, json!({"message": "no such route"}));
     };
     let accepted = match warehouse {
         "north" => request.header("x-api-key") == Some(HEADER_KEY),
@@ -150,20 +151,20 @@ fn warehouse(request: &RecordedRequest) -> Reply {
                     "Digest realm=\"{DIGEST_REALM}\", qop=\"auth\", algorithm=MD5, \
                      nonce=\"{DIGEST_NONCE}\", opaque=\"{DIGEST_OPAQUE}\""
                 );
-                return Reply::json(401, &json!({"message": "authentication required"}))
+                return Reply::json(401, json!({"message": "authentication required"}))
                     .with_header("www-authenticate", challenge);
             }
             digest_is_valid(request)
         }
-        _ => return Reply::json(404, &json!({"message": "no such warehouse"})),
+        _ => return Reply::json(404, json!({"message": "no such warehouse"})),
     };
     if accepted {
         Reply::json(
             200,
-            &json!({"warehouse": warehouse, "sku": sku, "quantity": 7}),
+            json!({"warehouse": warehouse, "sku": sku, "quantity": 7}),
         )
     } else {
-        Reply::json(403, &json!({"message": "invalid credentials"}))
+        Reply::json(403, json!({"message": "invalid credentials"}))
     }
 }
 
@@ -199,9 +200,9 @@ fn assert_no_secret(text: &str) {
     }
 }
 
-async fn start_rest() -> (Upstream, String) {
-    let upstream = Upstream::start(warehouse).await;
-    let adapter = common::serve(inventory_rest::router(context(&upstream.base_uri))).await;
+async fn start_rest() -> (FakeUpstream, String) {
+    let upstream = FakeUpstream::start(warehouse).await;
+    let adapter = support::serve(inventory_rest::router(context(&upstream.base_uri))).await;
     (upstream, adapter)
 }
 
@@ -209,7 +210,7 @@ async fn start_rest() -> (Upstream, String) {
 async fn apikey_header_is_accepted() {
     let (upstream, adapter) = start_rest().await;
 
-    let response = common::get(&format!("{adapter}/north/stock/A-100")).await;
+    let response = support::get(&format!("{adapter}/north/stock/A-100")).await;
 
     assert_eq!(response.status, 200, "{}", response.body);
     assert_eq!(
@@ -228,7 +229,7 @@ async fn apikey_header_is_accepted() {
 async fn apikey_query_is_encoded_and_accepted() {
     let (upstream, adapter) = start_rest().await;
 
-    let response = common::get(&format!("{adapter}/south/stock/A-100?site=dock%207")).await;
+    let response = support::get(&format!("{adapter}/south/stock/A-100?site=dock%207")).await;
 
     assert_eq!(response.status, 200, "{}", response.body);
     assert_eq!(response.json()["warehouse"], "south");
@@ -256,7 +257,7 @@ async fn apikey_query_is_encoded_and_accepted() {
 async fn basic_credentials_are_accepted() {
     let (upstream, adapter) = start_rest().await;
 
-    let response = common::get(&format!("{adapter}/east/stock/B-7")).await;
+    let response = support::get(&format!("{adapter}/east/stock/B-7")).await;
 
     assert_eq!(response.status, 200, "{}", response.body);
     assert_eq!(response.json()["warehouse"], "east");
@@ -272,7 +273,7 @@ async fn basic_credentials_are_accepted() {
 async fn digest_answers_challenge_with_valid_hash() {
     let (upstream, adapter) = start_rest().await;
 
-    let response = common::get(&format!("{adapter}/west/stock/C%2033")).await;
+    let response = support::get(&format!("{adapter}/west/stock/C%2033")).await;
 
     assert_eq!(response.status, 200, "{}", response.body);
     assert_eq!(
@@ -294,7 +295,7 @@ async fn digest_answers_challenge_with_valid_hash() {
 
 #[tokio::test]
 async fn digest_wrong_password_is_rejected() {
-    let upstream = Upstream::start(warehouse).await;
+    let upstream = FakeUpstream::start(warehouse).await;
     let mut wrong = binds();
     wrong[5] = "not-the-password";
     let context = common::context(
@@ -307,9 +308,9 @@ async fn digest_wrong_password_is_rejected() {
             ("digest-api", format!("{}/west", upstream.base_uri)),
         ],
     );
-    let adapter = common::serve(inventory_rest::router(context)).await;
+    let adapter = support::serve(inventory_rest::router(context)).await;
 
-    let response = common::get(&format!("{adapter}/west/stock/C-1")).await;
+    let response = support::get(&format!("{adapter}/west/stock/C-1")).await;
 
     // The fake verifies the hash, so a wrong password cannot pass.
     assert_eq!(response.status, 403, "{}", response.body);
@@ -325,10 +326,10 @@ async fn unreachable_upstream_errors_hide_secrets() {
         .expect("binds a loopback port");
     let dead = format!("http://{}", listener.local_addr().expect("local address"));
     drop(listener);
-    let adapter = common::serve(inventory_rest::router(context(&dead))).await;
+    let adapter = support::serve(inventory_rest::router(context(&dead))).await;
 
     for warehouse in ["north", "south", "east", "west"] {
-        let response = common::get(&format!("{adapter}/{warehouse}/stock/A-1?site=x")).await;
+        let response = support::get(&format!("{adapter}/{warehouse}/stock/A-1?site=x")).await;
 
         assert_eq!(response.status, 502, "{warehouse}: {}", response.body);
         let error: Value = response.json();
@@ -339,7 +340,7 @@ async fn unreachable_upstream_errors_hide_secrets() {
 
 #[tokio::test]
 async fn rejected_credentials_error_hides_secrets() {
-    let upstream = Upstream::start(|_| {
+    let upstream = FakeUpstream::start(|_| {
         Reply::new(401, "text/plain", "unauthorized").with_header(
             "www-authenticate",
             format!(
@@ -349,13 +350,13 @@ async fn rejected_credentials_error_hides_secrets() {
         )
     })
     .await;
-    let client = common::connect_mcp(inventory_mcp::router(context(&upstream.base_uri))).await;
+    let client = support::mcp::serve_mcp(inventory_mcp::router(context(&upstream.base_uri))).await;
 
     for tool in ["north-stock", "south-stock", "east-stock", "west-stock"] {
-        let result = common::call(&client, tool, json!({"sku": "A-1"})).await;
+        let result = support::mcp::call(&client, tool, json!({"sku": "A-1"})).await;
 
-        assert!(common::is_error(&result), "{tool}: {result:?}");
-        let text = common::text_of(&result);
+        assert!(support::mcp::is_error(&result), "{tool}: {result:?}");
+        let text = support::mcp::text_of(&result);
         assert!(text.contains("401"), "{tool}: {text}");
         assert_no_secret(text);
     }
@@ -363,8 +364,8 @@ async fn rejected_credentials_error_hides_secrets() {
 
 #[tokio::test]
 async fn mcp_tools_authenticate_each_scheme() {
-    let upstream = Upstream::start(warehouse).await;
-    let client = common::connect_mcp(inventory_mcp::router(context(&upstream.base_uri))).await;
+    let upstream = FakeUpstream::start(warehouse).await;
+    let client = support::mcp::serve_mcp(inventory_mcp::router(context(&upstream.base_uri))).await;
 
     for (tool, warehouse) in [
         ("north-stock", "north"),
@@ -372,10 +373,10 @@ async fn mcp_tools_authenticate_each_scheme() {
         ("east-stock", "east"),
         ("west-stock", "west"),
     ] {
-        let result = common::call(&client, tool, json!({"sku": "D-4"})).await;
+        let result = support::mcp::call(&client, tool, json!({"sku": "D-4"})).await;
 
         assert_eq!(
-            common::json_of(&result),
+            support::mcp::json_of(&result),
             json!({"warehouse": warehouse, "sku": "D-4", "quantity": 7}),
             "{tool}"
         );
@@ -402,9 +403,9 @@ async fn oauth2_mcp_adapter_publishes_metadata() {
         .expect("binds a loopback port");
     let dead = format!("http://{}", listener.local_addr().expect("local address"));
     drop(listener);
-    let adapter = common::serve(inventory_oauth_mcp::router(context(&dead))).await;
+    let adapter = support::serve(inventory_oauth_mcp::router(context(&dead))).await;
 
-    let response = common::get(&format!(
+    let response = support::get(&format!(
         "{adapter}/.well-known/oauth-protected-resource/mcp"
     ))
     .await;
@@ -419,7 +420,7 @@ async fn oauth2_mcp_adapter_publishes_metadata() {
         })
     );
 
-    let response = common::loopback_http()
+    let response = support::loopback_http()
         .post(format!("{adapter}/mcp"))
         .send()
         .await

@@ -9,7 +9,9 @@ use naftiko_feature_tests::bodies::exposes::{notes_mcp, notes_rest};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use common::{McpClient, RecordedRequest, Reply, Upstream};
+use naftiko_test_support as support;
+use support::mcp::McpClient;
+use support::{FakeUpstream, RecordedRequest, Reply};
 
 /// A value with every character that some body type must escape.
 const TRICKY: &str = "Ada \"Q\" <ops> & co's 100%";
@@ -19,23 +21,27 @@ fn context(base_uri: &str) -> std::sync::Arc<naftiko_runtime::invoke::Capability
     common::context(&CAPABILITY, &[], &[("notes", base_uri.to_owned())])
 }
 
-async fn start_mcp() -> (Upstream, McpClient) {
-    let upstream = Upstream::start(|_| Reply::json(201, &json!({"created": true}))).await;
-    let client = common::connect_mcp(notes_mcp::router(context(&upstream.base_uri))).await;
+async fn start_mcp() -> (FakeUpstream, McpClient) {
+    let upstream = FakeUpstream::start(|_| Reply::json(201, json!({"created": true}))).await;
+    let client = support::mcp::serve_mcp(notes_mcp::router(context(&upstream.base_uri))).await;
     (upstream, client)
 }
 
-async fn start_rest() -> (Upstream, String) {
-    let upstream = Upstream::start(|_| Reply::json(201, &json!({"created": true}))).await;
-    let adapter = common::serve(notes_rest::router(context(&upstream.base_uri))).await;
+async fn start_rest() -> (FakeUpstream, String) {
+    let upstream = FakeUpstream::start(|_| Reply::json(201, json!({"created": true}))).await;
+    let adapter = support::serve(notes_rest::router(context(&upstream.base_uri))).await;
     (upstream, adapter)
 }
 
 /// Calls `tool` and returns the one request it sent upstream.
 async fn sent_by(tool: &'static str, arguments: Value) -> RecordedRequest {
     let (upstream, client) = start_mcp().await;
-    let result = common::call(&client, tool, arguments).await;
-    assert_eq!(common::json_of(&result), json!({"created": true}), "{tool}");
+    let result = support::mcp::call(&client, tool, arguments).await;
+    assert_eq!(
+        support::mcp::json_of(&result),
+        json!({"created": true}),
+        "{tool}"
+    );
     let request = upstream.only_request();
     assert_eq!(request.method, "POST", "{tool}");
     request
@@ -261,7 +267,7 @@ async fn sparql_body_escapes_string_literal() {
 async fn rest_json_body_fields_fill_template() {
     let (upstream, adapter) = start_rest().await;
 
-    let response = common::send_json(
+    let response = support::send_json(
         Method::POST,
         &format!("{adapter}/tickets"),
         &json!({"id": TRICKY, "tags": ["x y"]}),
@@ -280,7 +286,7 @@ async fn rest_json_body_fields_fill_template() {
 async fn rest_declared_body_inputs_fill_xml() {
     let (upstream, adapter) = start_rest().await;
 
-    let response = common::send_json(
+    let response = support::send_json(
         Method::POST,
         &format!("{adapter}/notes/xml"),
         &json!({"title": TRICKY, "author": AUTHOR}),
@@ -297,7 +303,7 @@ async fn rest_inferred_template_inputs_are_read() {
 
     // `/notes/json` declares no inputs: `title` and `author` are passed through from the
     // body template's placeholders, so a caller sends them as JSON body fields.
-    let response = common::send_json(
+    let response = support::send_json(
         Method::POST,
         &format!("{adapter}/notes/json"),
         &json!({"title": TRICKY, "author": AUTHOR}),
@@ -317,7 +323,7 @@ async fn rest_text_and_form_bodies() {
 
     for route in ["text", "form", "multipart"] {
         let response =
-            common::send_json(Method::POST, &format!("{adapter}/notes/{route}"), &note).await;
+            support::send_json(Method::POST, &format!("{adapter}/notes/{route}"), &note).await;
         assert_eq!(response.status, 201, "{route}: {}", response.body);
     }
 

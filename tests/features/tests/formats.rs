@@ -7,7 +7,8 @@ use naftiko_feature_tests::formats::CAPABILITY;
 use naftiko_feature_tests::formats::exposes::{catalog_mcp, catalog_rest};
 use serde_json::{Value, json};
 
-use common::{Reply, Upstream};
+use naftiko_test_support as support;
+use support::{FakeUpstream, Reply};
 
 const XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <catalog>
@@ -65,7 +66,7 @@ fn catalog(path: &str) -> Reply {
         "/export.psv" => ("text/plain", PSV),
         "/export.html" => ("text/html; charset=utf-8", HTML),
         "/export.md" => ("text/markdown", MARKDOWN),
-        _ => return Reply::json(404, &json!({"message": "no such export"})),
+        _ => return Reply::json(404, json!({"message": "no such export"})),
     };
     Reply::new(200, content_type, body)
 }
@@ -74,9 +75,9 @@ fn context(base_uri: &str) -> std::sync::Arc<naftiko_runtime::invoke::Capability
     common::context(&CAPABILITY, &[], &[("catalog", base_uri.to_owned())])
 }
 
-async fn start_rest() -> (Upstream, String) {
-    let upstream = Upstream::start(|request| catalog(&request.path)).await;
-    let adapter = common::serve(catalog_rest::router(context(&upstream.base_uri))).await;
+async fn start_rest() -> (FakeUpstream, String) {
+    let upstream = FakeUpstream::start(|request| catalog(&request.path)).await;
+    let adapter = support::serve(catalog_rest::router(context(&upstream.base_uri))).await;
     (upstream, adapter)
 }
 
@@ -84,7 +85,7 @@ async fn start_rest() -> (Upstream, String) {
 async fn products(route: &str, export: &str) -> Value {
     let (upstream, adapter) = start_rest().await;
 
-    let response = common::get(&format!("{adapter}/products/{route}")).await;
+    let response = support::get(&format!("{adapter}/products/{route}")).await;
 
     assert_eq!(response.status, 200, "{route}: {}", response.body);
     assert_eq!(
@@ -174,16 +175,16 @@ async fn markdown_table_maps() {
 
 #[tokio::test]
 async fn malformed_export_is_502() {
-    let upstream = Upstream::start(|request| match request.path.as_str() {
+    let upstream = FakeUpstream::start(|request| match request.path.as_str() {
         "/export.xml" => Reply::new(200, "application/xml", "<catalog><product></catalog>"),
         "/export.yaml" => Reply::new(200, "application/yaml", "products: [unclosed"),
         _ => Reply::new(200, "text/csv", "sku,name\nA1\n"),
     })
     .await;
-    let adapter = common::serve(catalog_rest::router(context(&upstream.base_uri))).await;
+    let adapter = support::serve(catalog_rest::router(context(&upstream.base_uri))).await;
 
     for route in ["xml", "yaml"] {
-        let response = common::get(&format!("{adapter}/products/{route}")).await;
+        let response = support::get(&format!("{adapter}/products/{route}")).await;
 
         assert_eq!(response.status, 502, "{route}: {}", response.body);
         let message = response.json()["error"]["message"]
@@ -196,13 +197,13 @@ async fn malformed_export_is_502() {
 
 #[tokio::test]
 async fn mcp_named_output_wraps_rows() {
-    let upstream = Upstream::start(|request| catalog(&request.path)).await;
-    let client = common::connect_mcp(catalog_mcp::router(context(&upstream.base_uri))).await;
+    let upstream = FakeUpstream::start(|request| catalog(&request.path)).await;
+    let client = support::mcp::serve_mcp(catalog_mcp::router(context(&upstream.base_uri))).await;
 
-    let result = common::call(&client, "list-csv-products", json!({})).await;
+    let result = support::mcp::call(&client, "list-csv-products", json!({})).await;
 
     let expected = json!({"products": [{"sku": "A1"}, {"sku": "B2"}]});
-    assert_eq!(common::json_of(&result), expected);
+    assert_eq!(support::mcp::json_of(&result), expected);
     assert_eq!(
         result.structured_content,
         Some(expected),

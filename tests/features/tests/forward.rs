@@ -9,30 +9,31 @@ use naftiko_feature_tests::forward::exposes::registry_proxy;
 use reqwest::Method;
 use serde_json::json;
 
-use common::{RecordedRequest, Reply, Upstream};
+use naftiko_test_support as support;
+use support::{FakeUpstream, RecordedRequest, Reply};
 
 const TOKEN: &str = "registry-token-9";
 const TENANT: &str = "north sea";
 
 async fn start(
     responder: impl Fn(&RecordedRequest) -> Reply + Send + Sync + 'static,
-) -> (Upstream, String) {
-    let upstream = Upstream::start(responder).await;
+) -> (FakeUpstream, String) {
+    let upstream = FakeUpstream::start(responder).await;
     let context = common::context(
         &CAPABILITY,
         &[TOKEN, TENANT],
         &[("registry", format!("{}/api", upstream.base_uri))],
     );
-    let adapter = common::serve(registry_proxy::router(context)).await;
+    let adapter = support::serve(registry_proxy::router(context)).await;
     (upstream, adapter)
 }
 
 #[tokio::test]
 async fn passes_path_query_and_trusted_headers() {
-    let (upstream, adapter) = start(|_| Reply::json(200, &json!({"imo": "9319466"}))).await;
+    let (upstream, adapter) = start(|_| Reply::json(200, json!({"imo": "9319466"}))).await;
 
-    let response = common::send(
-        common::loopback_http()
+    let response = support::send(
+        support::loopback_http()
             .get(format!(
                 "{adapter}/registry/ships/9319466?verbose=1&tenant=evil"
             ))
@@ -64,7 +65,7 @@ async fn passes_path_query_and_trusted_headers() {
 async fn passes_method_body_and_content_type() {
     let (upstream, adapter) = start(|_| Reply::new(201, "text/plain", "created")).await;
 
-    let response = common::send_json(
+    let response = support::send_json(
         Method::POST,
         &format!("{adapter}/registry/ships"),
         &json!({"name": "Northern Star"}),
@@ -84,7 +85,7 @@ async fn upstream_error_passes_through() {
     let (_upstream, adapter) =
         start(|_| Reply::new(409, "application/problem+json", r#"{"title":"taken"}"#)).await;
 
-    let response = common::send_json(
+    let response = support::send_json(
         Method::PUT,
         &format!("{adapter}/registry/ships/9319466"),
         &json!({}),
@@ -101,7 +102,7 @@ async fn upstream_error_passes_through() {
 
 #[tokio::test]
 async fn encoded_dot_segments_cannot_climb() {
-    let (upstream, adapter) = start(|_| Reply::json(200, &json!({}))).await;
+    let (upstream, adapter) = start(|_| Reply::json(200, json!({}))).await;
 
     for path in [
         "%2e%2e/admin",
@@ -109,39 +110,21 @@ async fn encoded_dot_segments_cannot_climb() {
         ".%2e/admin",
         "../admin",
     ] {
-        let reply = raw_get(&adapter, &format!("/registry/{path}")).await;
-        assert!(reply.starts_with("HTTP/1.1 400"), "{path}: {reply}");
+        let reply = support::raw::raw_get(&adapter, &format!("/registry/{path}")).await;
+        assert!(
+            reply.text.starts_with("HTTP/1.1 400"),
+            "{path}: {}",
+            reply.text
+        );
     }
     assert!(upstream.requests().is_empty());
 }
 
-/// Sends `GET target` exactly as written, since HTTP clients resolve `.` and `..`
-/// segments, encoded ones included, before sending. Returns the whole response.
-async fn raw_get(adapter: &str, target: &str) -> String {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-
-    let address = adapter.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(address)
-        .await
-        .expect("connects to the adapter");
-    let request = format!("GET {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .expect("sends the request");
-    let mut reply = String::new();
-    stream
-        .read_to_string(&mut reply)
-        .await
-        .expect("reads the response");
-    reply
-}
-
 #[tokio::test]
 async fn operation_wins_over_forward() {
-    let (upstream, adapter) = start(|_| Reply::json(200, &json!({}))).await;
+    let (upstream, adapter) = start(|_| Reply::json(200, json!({}))).await;
 
-    let response = common::get(&format!("{adapter}/registry/health")).await;
+    let response = support::get(&format!("{adapter}/registry/health")).await;
 
     assert_eq!(response.status, 200, "{}", response.body);
     assert_eq!(response.json(), json!({"status": "up"}));

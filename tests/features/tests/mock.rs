@@ -5,6 +5,7 @@ mod common;
 
 use naftiko_feature_tests::mock::CAPABILITY;
 use naftiko_feature_tests::mock::exposes::{shipyard_mcp, shipyard_rest};
+use naftiko_test_support as support;
 use reqwest::Method;
 use serde_json::json;
 
@@ -16,9 +17,9 @@ fn context() -> std::sync::Arc<naftiko_runtime::invoke::CapabilityContext> {
 
 #[tokio::test]
 async fn rest_get_renders_inputs() {
-    let adapter = common::serve(shipyard_rest::router(context())).await;
+    let adapter = support::serve(shipyard_rest::router(context())).await;
 
-    let response = common::get(&format!("{adapter}/ships/9319466?registry=NO")).await;
+    let response = support::get(&format!("{adapter}/ships/9319466?registry=NO")).await;
 
     assert_eq!(response.status, 200, "{}", response.body);
     assert_eq!(response.content_type.as_deref(), Some("application/json"));
@@ -35,9 +36,9 @@ async fn rest_get_renders_inputs() {
 
 #[tokio::test]
 async fn rest_values_escape_into_json() {
-    let adapter = common::serve(shipyard_rest::router(context())).await;
+    let adapter = support::serve(shipyard_rest::router(context())).await;
 
-    let response = common::get(&format!("{adapter}/ships/a%22b%5C?registry=%3C%26%3E%20x")).await;
+    let response = support::get(&format!("{adapter}/ships/a%22b%5C?registry=%3C%26%3E%20x")).await;
 
     assert_eq!(response.status, 200, "{}", response.body);
     let ship = response.json();
@@ -47,9 +48,9 @@ async fn rest_values_escape_into_json() {
 
 #[tokio::test]
 async fn rest_missing_required_input_is_400() {
-    let adapter = common::serve(shipyard_rest::router(context())).await;
+    let adapter = support::serve(shipyard_rest::router(context())).await;
 
-    let response = common::get(&format!("{adapter}/ships/9319466")).await;
+    let response = support::get(&format!("{adapter}/ships/9319466")).await;
 
     assert_eq!(response.status, 400, "{}", response.body);
     assert!(response.body.contains("registry"), "{}", response.body);
@@ -57,9 +58,9 @@ async fn rest_missing_required_input_is_400() {
 
 #[tokio::test]
 async fn rest_post_renders_body_input() {
-    let adapter = common::serve(shipyard_rest::router(context())).await;
+    let adapter = support::serve(shipyard_rest::router(context())).await;
 
-    let response = common::send_json(
+    let response = support::send_json(
         Method::POST,
         &format!("{adapter}/ships/9319466"),
         &json!({"name": "Sea \"Wolf\" & <Co>"}),
@@ -75,25 +76,26 @@ async fn rest_post_renders_body_input() {
 
 #[tokio::test]
 async fn mcp_tool_renders_arguments() {
-    let client = common::connect_mcp(shipyard_mcp::router(context())).await;
+    let client = support::mcp::serve_mcp(shipyard_mcp::router(context())).await;
 
-    let result = common::call(&client, "get-ship", json!({"imo_number": "IMO 9319466"})).await;
+    let result =
+        support::mcp::call(&client, "get-ship", json!({"imo_number": "IMO 9319466"})).await;
 
     let expected = json!({"imo": "IMO 9319466", "name": "Northern Star", "status": "active"});
-    assert_eq!(common::json_of(&result), expected);
+    assert_eq!(support::mcp::json_of(&result), expected);
     assert_eq!(result.structured_content, Some(expected));
 }
 
 #[tokio::test]
 async fn mcp_missing_argument_is_tool_error() {
-    let client = common::connect_mcp(shipyard_mcp::router(context())).await;
+    let client = support::mcp::serve_mcp(shipyard_mcp::router(context())).await;
 
-    let result = common::call(&client, "get-ship", json!({})).await;
+    let result = support::mcp::call(&client, "get-ship", json!({})).await;
 
-    assert!(common::is_error(&result), "{result:?}");
+    assert!(support::mcp::is_error(&result), "{result:?}");
     assert!(
-        common::text_of(&result).contains("imo_number"),
+        support::mcp::text_of(&result).contains("imo_number"),
         "{}",
-        common::text_of(&result)
+        support::mcp::text_of(&result)
     );
 }

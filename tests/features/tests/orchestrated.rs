@@ -7,7 +7,8 @@ use naftiko_feature_tests::orchestrated::CAPABILITY;
 use naftiko_feature_tests::orchestrated::exposes::{briefing_mcp, briefing_rest};
 use serde_json::json;
 
-use common::{RecordedRequest, Reply, Upstream};
+use naftiko_test_support as support;
+use support::{FakeUpstream, RecordedRequest, Reply};
 
 const TOKEN: &str = "registry-token-7";
 
@@ -31,16 +32,16 @@ fn registry(request: &RecordedRequest) -> Reply {
             {"id": "c3", "full_name": "Cy Dahl", "role": "engineer", "salary": 3},
         ]),
         "/ports/NOOSL" => json!({"name": "Oslo", "country": "NO"}),
-        _ => return Reply::json(404, &json!({"error": "not found"})),
+        _ => return Reply::json(404, json!({"error": "not found"})),
     };
-    Reply::json(200, &body)
+    Reply::json(200, body)
 }
 
 async fn start() -> (
-    Upstream,
+    FakeUpstream,
     std::sync::Arc<naftiko_runtime::invoke::CapabilityContext>,
 ) {
-    let upstream = Upstream::start(registry).await;
+    let upstream = FakeUpstream::start(registry).await;
     let context = common::context(
         &CAPABILITY,
         &[TOKEN],
@@ -49,7 +50,7 @@ async fn start() -> (
     (upstream, context)
 }
 
-fn paths(upstream: &Upstream) -> Vec<String> {
+fn paths(upstream: &FakeUpstream) -> Vec<String> {
     let mut paths: Vec<String> = upstream.requests().into_iter().map(|r| r.path).collect();
     paths.sort();
     paths
@@ -58,9 +59,9 @@ fn paths(upstream: &Upstream) -> Vec<String> {
 #[tokio::test]
 async fn rest_chains_calls_lookup_and_mappings() {
     let (upstream, context) = start().await;
-    let adapter = common::serve(briefing_rest::router(context)).await;
+    let adapter = support::serve(briefing_rest::router(context)).await;
 
-    let response = common::get(&format!("{adapter}/briefings/9319466")).await;
+    let response = support::get(&format!("{adapter}/briefings/9319466")).await;
 
     assert_eq!(response.status, 200, "{}", response.body);
     assert_eq!(
@@ -90,9 +91,9 @@ async fn rest_chains_calls_lookup_and_mappings() {
 #[tokio::test]
 async fn rest_lookup_miss_gives_empty_list() {
     let (_upstream, context) = start().await;
-    let adapter = common::serve(briefing_rest::router(context)).await;
+    let adapter = support::serve(briefing_rest::router(context)).await;
 
-    let response = common::get(&format!("{adapter}/briefings/1000007")).await;
+    let response = support::get(&format!("{adapter}/briefings/1000007")).await;
 
     assert_eq!(response.status, 200, "{}", response.body);
     let briefing = response.json();
@@ -103,9 +104,9 @@ async fn rest_lookup_miss_gives_empty_list() {
 #[tokio::test]
 async fn rest_failed_step_is_an_upstream_error() {
     let (upstream, context) = start().await;
-    let adapter = common::serve(briefing_rest::router(context)).await;
+    let adapter = support::serve(briefing_rest::router(context)).await;
 
-    let response = common::get(&format!("{adapter}/briefings/404")).await;
+    let response = support::get(&format!("{adapter}/briefings/404")).await;
 
     assert_eq!(response.status, 404, "{}", response.body);
     // The calls that need the ship's output were never sent.
@@ -119,12 +120,12 @@ async fn rest_failed_step_is_an_upstream_error() {
 #[tokio::test]
 async fn mcp_tool_runs_the_same_steps() {
     let (upstream, context) = start().await;
-    let client = common::connect_mcp(briefing_mcp::router(context)).await;
+    let client = support::mcp::serve_mcp(briefing_mcp::router(context)).await;
 
-    let result = common::call(&client, "brief-voyage", json!({"imo": "9319466"})).await;
+    let result = support::mcp::call(&client, "brief-voyage", json!({"imo": "9319466"})).await;
 
     assert_eq!(
-        common::json_of(&result),
+        support::mcp::json_of(&result),
         json!({
             "vessel": "Northern Star",
             "crew": [{"full_name": "Ada Berg"}, {"full_name": "Cy Dahl"}],
@@ -136,13 +137,13 @@ async fn mcp_tool_runs_the_same_steps() {
 #[tokio::test]
 async fn mcp_tool_requires_its_input() {
     let (upstream, context) = start().await;
-    let client = common::connect_mcp(briefing_mcp::router(context)).await;
+    let client = support::mcp::serve_mcp(briefing_mcp::router(context)).await;
 
-    let outcome = common::try_call(&client, "brief-voyage", json!({})).await;
+    let outcome = support::mcp::try_call(&client, "brief-voyage", json!({})).await;
 
     let refused = match outcome {
         Err(_) => true,
-        Ok(result) => common::is_error(&result),
+        Ok(result) => support::mcp::is_error(&result),
     };
     assert!(refused, "a call without `imo` must fail");
     assert!(upstream.requests().is_empty());

@@ -8,7 +8,8 @@ use naftiko_feature_tests::outputs::CAPABILITY;
 use naftiko_feature_tests::outputs::exposes::{orders_mcp, orders_rest};
 use serde_json::{Value, json};
 
-use common::{Reply, Upstream};
+use naftiko_test_support as support;
+use support::{FakeUpstream, Reply};
 
 fn order() -> Value {
     json!({
@@ -35,9 +36,9 @@ fn context(base_uri: &str) -> std::sync::Arc<naftiko_runtime::invoke::Capability
     common::context(&CAPABILITY, &[], &[("orders", base_uri.to_owned())])
 }
 
-async fn start_rest() -> (Upstream, String) {
-    let upstream = Upstream::start(|_| Reply::json(200, &order())).await;
-    let adapter = common::serve(orders_rest::router(context(&upstream.base_uri))).await;
+async fn start_rest() -> (FakeUpstream, String) {
+    let upstream = FakeUpstream::start(|_| Reply::json(200, order())).await;
+    let adapter = support::serve(orders_rest::router(context(&upstream.base_uri))).await;
     (upstream, adapter)
 }
 
@@ -45,7 +46,7 @@ async fn start_rest() -> (Upstream, String) {
 async fn view(id: &str, view: &str) -> Value {
     let (upstream, adapter) = start_rest().await;
 
-    let response = common::get(&format!("{adapter}/orders/{id}/{view}")).await;
+    let response = support::get(&format!("{adapter}/orders/{id}/{view}")).await;
 
     assert_eq!(response.status, 200, "{view}: {}", response.body);
     let request = upstream.only_request();
@@ -119,10 +120,10 @@ async fn template_value_is_not_reparsed() {
 
 #[tokio::test]
 async fn missing_paths_give_null_or_empty() {
-    let upstream = Upstream::start(|_| Reply::json(200, &json!({"order": {"lines": []}}))).await;
-    let adapter = common::serve(orders_rest::router(context(&upstream.base_uri))).await;
+    let upstream = FakeUpstream::start(|_| Reply::json(200, json!({"order": {"lines": []}}))).await;
+    let adapter = support::serve(orders_rest::router(context(&upstream.base_uri))).await;
 
-    let response = common::get(&format!("{adapter}/orders/o-2/summary")).await;
+    let response = support::get(&format!("{adapter}/orders/o-2/summary")).await;
 
     assert_eq!(response.status, 200, "{}", response.body);
     let summary = response.json();
@@ -135,10 +136,10 @@ async fn missing_paths_give_null_or_empty() {
 
 #[tokio::test]
 async fn mcp_summary_is_structured() {
-    let upstream = Upstream::start(|_| Reply::json(200, &order())).await;
-    let client = common::connect_mcp(orders_mcp::router(context(&upstream.base_uri))).await;
+    let upstream = FakeUpstream::start(|_| Reply::json(200, order())).await;
+    let client = support::mcp::serve_mcp(orders_mcp::router(context(&upstream.base_uri))).await;
 
-    let result = common::call(&client, "order-summary", json!({"id": "o-1"})).await;
+    let result = support::mcp::call(&client, "order-summary", json!({"id": "o-1"})).await;
 
     let expected = json!({
         "orderId": "o-1",
@@ -146,7 +147,7 @@ async fn mcp_summary_is_structured() {
         "lastSku": "B2",
         "customer": {"name": "Ada \"A\" Lovelace"},
     });
-    assert_eq!(common::json_of(&result), expected);
+    assert_eq!(support::mcp::json_of(&result), expected);
     assert_eq!(result.structured_content, Some(expected));
     assert_eq!(upstream.only_request().path, "/orders/o-1");
 }

@@ -9,22 +9,23 @@ use naftiko_feature_tests::parameters::exposes::{crm_mcp, crm_rest};
 use reqwest::Method;
 use serde_json::json;
 
-use common::{RecordedRequest, Reply, Upstream};
+use naftiko_test_support as support;
+use support::{FakeUpstream, RecordedRequest, Reply};
 
 const TENANT: &str = "t-42";
 const USER_AGENT: &str = "Naftiko-Feature-Tests/1.0";
 
-async fn start_upstream() -> Upstream {
-    Upstream::start(|_| Reply::json(200, &json!({"updated": true}))).await
+async fn start_upstream() -> FakeUpstream {
+    FakeUpstream::start(|_| Reply::json(200, json!({"updated": true}))).await
 }
 
 fn context(base_uri: &str) -> std::sync::Arc<naftiko_runtime::invoke::CapabilityContext> {
     common::context(&CAPABILITY, &[TENANT], &[("crm", format!("{base_uri}/v2"))])
 }
 
-async fn start_rest() -> (Upstream, String) {
+async fn start_rest() -> (FakeUpstream, String) {
     let upstream = start_upstream().await;
-    let adapter = common::serve(crm_rest::router(context(&upstream.base_uri))).await;
+    let adapter = support::serve(crm_rest::router(context(&upstream.base_uri))).await;
     (upstream, adapter)
 }
 
@@ -61,14 +62,14 @@ fn assert_fixed_values(request: &RecordedRequest) {
 async fn rest_update_sends_every_location() {
     let (upstream, adapter) = start_rest().await;
     let url = format!("{adapter}/accounts/acme%20corp/contacts/c-1?view=email&region=eu-west");
-    let request = common::loopback_http()
+    let request = support::loopback_http()
         .patch(url)
         .header("x-request-id", "req-17")
         .header("cookie", "session=s-9")
         .header("content-type", "application/json")
         .body(json!({"name": "Ada \"A&B\" <L>", "score": 42}).to_string());
 
-    let response = common::send(request).await;
+    let response = support::send(request).await;
 
     assert_eq!(response.status, 200, "{}", response.body);
     assert_eq!(response.json(), json!({"updated": true}));
@@ -97,8 +98,8 @@ async fn rest_update_sends_every_location() {
 async fn rest_update_omits_absent_optionals() {
     let (upstream, adapter) = start_rest().await;
 
-    let response = common::send(
-        common::loopback_http().patch(format!("{adapter}/accounts/acme/contacts/c-2")),
+    let response = support::send(
+        support::loopback_http().patch(format!("{adapter}/accounts/acme/contacts/c-2")),
     )
     .await;
 
@@ -119,12 +120,12 @@ async fn rest_update_omits_absent_optionals() {
 #[tokio::test]
 async fn fixed_values_ignore_caller_headers() {
     let (upstream, adapter) = start_rest().await;
-    let request = common::loopback_http()
+    let request = support::loopback_http()
         .patch(format!("{adapter}/accounts/acme/contacts/c-3"))
         .header("user-agent", "curl/8.5.0")
         .header("x-tenant", "tenant=someone-else");
 
-    let response = common::send(request).await;
+    let response = support::send(request).await;
 
     assert_eq!(response.status, 200, "{}", response.body);
     // A parameter with a fixed `value` is the spec author's, not the caller's: the bind
@@ -137,9 +138,9 @@ async fn fixed_values_ignore_caller_headers() {
 #[tokio::test]
 async fn mcp_fixed_values_ignore_arguments() {
     let upstream = start_upstream().await;
-    let client = common::connect_mcp(crm_mcp::router(context(&upstream.base_uri))).await;
+    let client = support::mcp::serve_mcp(crm_mcp::router(context(&upstream.base_uri))).await;
 
-    let result = common::call(
+    let result = support::mcp::call(
         &client,
         "update-contact",
         json!({
@@ -151,7 +152,11 @@ async fn mcp_fixed_values_ignore_arguments() {
     )
     .await;
 
-    assert!(!common::is_error(&result), "{}", common::text_of(&result));
+    assert!(
+        !support::mcp::is_error(&result),
+        "{}",
+        support::mcp::text_of(&result)
+    );
     let request = upstream.only_request();
     assert_eq!(request.header_all("x-tenant"), [format!("tenant={TENANT}")]);
     assert_eq!(request.header_all("user-agent"), [USER_AGENT]);
@@ -172,7 +177,7 @@ async fn path_values_are_single_segments() {
         ("acme", "50%25", "/v2/accounts/acme/contacts/50%25"),
     ] {
         let url = format!("{adapter}/accounts/{account}/contacts/{contact}");
-        let response = common::send(common::loopback_http().patch(url)).await;
+        let response = support::send(support::loopback_http().patch(url)).await;
         assert_eq!(response.status, 200, "{contact}: {}", response.body);
         let last = upstream.requests().pop().expect("one request per call");
         assert_eq!(last.path, expected);
@@ -184,7 +189,7 @@ async fn rest_replace_sends_whole_body() {
     let (upstream, adapter) = start_rest().await;
     let contact = json!({"name": "Grace", "tags": ["vip", "a\"b"], "address": {"city": "Oslo"}});
 
-    let response = common::send_json(
+    let response = support::send_json(
         Method::PUT,
         &format!("{adapter}/accounts/acme/contacts/c-4?region=eu"),
         &contact,
@@ -205,7 +210,7 @@ async fn rest_replace_sends_whole_body() {
 async fn rest_bad_inputs_are_400() {
     let (upstream, adapter) = start_rest().await;
 
-    let wrong_type = common::send_json(
+    let wrong_type = support::send_json(
         Method::PATCH,
         &format!("{adapter}/accounts/acme/contacts/c-5"),
         &json!({"score": "high"}),
@@ -214,9 +219,10 @@ async fn rest_bad_inputs_are_400() {
     assert_eq!(wrong_type.status, 400, "{}", wrong_type.body);
     assert!(wrong_type.body.contains("score"), "{}", wrong_type.body);
 
-    let missing_body =
-        common::send(common::loopback_http().put(format!("{adapter}/accounts/acme/contacts/c-5")))
-            .await;
+    let missing_body = support::send(
+        support::loopback_http().put(format!("{adapter}/accounts/acme/contacts/c-5")),
+    )
+    .await;
     assert_eq!(missing_body.status, 400, "{}", missing_body.body);
 
     assert!(upstream.requests().is_empty(), "no invalid call goes out");
@@ -225,9 +231,9 @@ async fn rest_bad_inputs_are_400() {
 #[tokio::test]
 async fn mcp_update_sends_every_location() {
     let upstream = start_upstream().await;
-    let client = common::connect_mcp(crm_mcp::router(context(&upstream.base_uri))).await;
+    let client = support::mcp::serve_mcp(crm_mcp::router(context(&upstream.base_uri))).await;
 
-    let result = common::call(
+    let result = support::mcp::call(
         &client,
         "update-contact",
         json!({
@@ -243,7 +249,7 @@ async fn mcp_update_sends_every_location() {
     )
     .await;
 
-    assert_eq!(common::json_of(&result), json!({"updated": true}));
+    assert_eq!(support::mcp::json_of(&result), json!({"updated": true}));
     let request = upstream.only_request();
     assert_eq!(request.method, "PATCH");
     assert_eq!(request.path, "/v2/accounts/acme%20corp/contacts/c%2F1");
@@ -262,17 +268,17 @@ async fn mcp_update_sends_every_location() {
 #[tokio::test]
 async fn mcp_replace_sends_whole_body() {
     let upstream = start_upstream().await;
-    let client = common::connect_mcp(crm_mcp::router(context(&upstream.base_uri))).await;
+    let client = support::mcp::serve_mcp(crm_mcp::router(context(&upstream.base_uri))).await;
     let contact = json!({"name": "Grace", "score": 3});
 
-    let result = common::call(
+    let result = support::mcp::call(
         &client,
         "replace-contact",
         json!({"account": "acme", "contact": "c-6", "body": contact}),
     )
     .await;
 
-    assert_eq!(common::json_of(&result), json!({"updated": true}));
+    assert_eq!(support::mcp::json_of(&result), json!({"updated": true}));
     let request = upstream.only_request();
     assert_eq!(request.method, "PUT");
     assert_eq!(request.path, "/v2/accounts/acme/contacts/c-6");
@@ -282,20 +288,20 @@ async fn mcp_replace_sends_whole_body() {
 #[tokio::test]
 async fn mcp_header_with_newline_is_rejected() {
     let upstream = start_upstream().await;
-    let client = common::connect_mcp(crm_mcp::router(context(&upstream.base_uri))).await;
+    let client = support::mcp::serve_mcp(crm_mcp::router(context(&upstream.base_uri))).await;
 
-    let result = common::call(
+    let result = support::mcp::call(
         &client,
         "update-contact",
         json!({"account": "acme", "contact": "c-7", "X-Request-Id": "a\r\nX-Evil: 1"}),
     )
     .await;
 
-    assert!(common::is_error(&result), "{result:?}");
+    assert!(support::mcp::is_error(&result), "{result:?}");
     assert!(
-        common::text_of(&result).contains("X-Request-Id"),
+        support::mcp::text_of(&result).contains("X-Request-Id"),
         "{}",
-        common::text_of(&result)
+        support::mcp::text_of(&result)
     );
     assert!(upstream.requests().is_empty());
 }
@@ -303,7 +309,7 @@ async fn mcp_header_with_newline_is_rejected() {
 #[tokio::test]
 async fn mcp_schema_lists_inputs() {
     let upstream = start_upstream().await;
-    let client = common::connect_mcp(crm_mcp::router(context(&upstream.base_uri))).await;
+    let client = support::mcp::serve_mcp(crm_mcp::router(context(&upstream.base_uri))).await;
 
     let tools = client.list_all_tools().await.expect("tools/list succeeds");
     let update = tools

@@ -4,6 +4,7 @@
 
 mod common;
 
+use naftiko_test_support as support;
 use naftiko_tutorial_tests::{
     step_01_mock, step_02_wiring, step_03_auth, step_04_output_shaping, step_05_multi_source,
     step_06_write_operations,
@@ -42,8 +43,9 @@ async fn step_01_mock_returns_constants() {
     let router = step_01_mock::exposes::shipyard_tools::router(upstreams.context(capability));
     let client = common::connect_mcp(router, None).await;
 
-    assert_eq!(common::tool_names(&client).await, ["get-ship"]);
-    let result = common::call(&client, "get-ship", json!({"imo_number": "IMO-9999999"})).await;
+    assert_eq!(support::mcp::tool_names(&client).await, ["get-ship"]);
+    let result =
+        support::mcp::call(&client, "get-ship", json!({"imo_number": "IMO-9999999"})).await;
 
     let expected = json!({
         "imo": "IMO-9999999",
@@ -52,7 +54,7 @@ async fn step_01_mock_returns_constants() {
         "flag": "NO",
         "status": "active",
     });
-    assert_eq!(common::json_of(&result), expected);
+    assert_eq!(support::mcp::json_of(&result), expected);
     assert_eq!(result.structured_content, Some(expected));
     assert!(upstreams.registry.requests().is_empty());
 }
@@ -65,9 +67,9 @@ async fn step_02_list_ships_renames_fields() {
     );
     let client = common::connect_mcp(router, None).await;
 
-    let result = common::call(&client, "list-ships", json!({})).await;
+    let result = support::mcp::call(&client, "list-ships", json!({})).await;
 
-    assert_eq!(common::json_of(&result), registry_ships());
+    assert_eq!(support::mcp::json_of(&result), registry_ships());
     let request = upstreams.registry.only_request();
     assert_eq!(request.method, "GET");
     assert_eq!(request.path, "/ships");
@@ -82,11 +84,11 @@ async fn step_02_list_ships_forwards_status() {
     );
     let client = common::connect_mcp(router, None).await;
 
-    let result = common::call(&client, "list-ships", json!({"status": "active"})).await;
+    let result = support::mcp::call(&client, "list-ships", json!({"status": "active"})).await;
 
     // The fake returns the first example for every status, so only the request shows the
     // filter.
-    assert_eq!(common::json_of(&result), registry_ships());
+    assert_eq!(support::mcp::json_of(&result), registry_ships());
     let request = upstreams.registry.only_request();
     assert_eq!(request.query.as_deref(), Some("status=active"));
 }
@@ -99,9 +101,9 @@ async fn step_02_get_ship_maps_one_ship() {
     );
     let client = common::connect_mcp(router, None).await;
 
-    let result = common::call(&client, "get-ship", json!({"imo": "IMO-9321483"})).await;
+    let result = support::mcp::call(&client, "get-ship", json!({"imo": "IMO-9321483"})).await;
 
-    assert_eq!(common::json_of(&result), registry_ships()[0]);
+    assert_eq!(support::mcp::json_of(&result), registry_ships()[0]);
     let request = upstreams.registry.only_request();
     assert_eq!(request.method, "GET");
     assert_eq!(request.path, "/ships/IMO-9321483");
@@ -119,9 +121,9 @@ async fn step_03_sends_registry_credentials() {
         step_03_auth::exposes::shipyard_tools::router(upstreams.context(&step_03_auth::CAPABILITY));
     let client = common::connect_mcp(router, mcp_token()).await;
 
-    let result = common::call(&client, "get-ship", json!({"imo": "IMO-9321483"})).await;
+    let result = support::mcp::call(&client, "get-ship", json!({"imo": "IMO-9321483"})).await;
 
-    assert_eq!(common::json_of(&result), registry_ships()[0]);
+    assert_eq!(support::mcp::json_of(&result), registry_ships()[0]);
     let request = upstreams.registry.only_request();
     let bearer = format!("Bearer {}", bind("REGISTRY_TOKEN"));
     assert_eq!(request.header("authorization"), Some(bearer.as_str()));
@@ -138,9 +140,9 @@ async fn step_03_caller_token_never_goes_upstream() {
         step_03_auth::exposes::shipyard_tools::router(upstreams.context(&step_03_auth::CAPABILITY));
     let client = common::connect_mcp(router, mcp_token()).await;
 
-    let result = common::call(&client, "list-ships", json!({})).await;
+    let result = support::mcp::call(&client, "list-ships", json!({})).await;
 
-    assert_eq!(common::json_of(&result), registry_ships());
+    assert_eq!(support::mcp::json_of(&result), registry_ships());
     let request = upstreams.registry.only_request();
     let forwarded = format!("{:?}", request.headers);
     assert!(
@@ -166,10 +168,10 @@ async fn step_03_mcp_wrong_token_is_401() {
     let upstreams = Upstreams::start().await;
     let router =
         step_03_auth::exposes::shipyard_tools::router(upstreams.context(&step_03_auth::CAPABILITY));
-    let server = common::serve(router).await;
+    let server = support::serve(router).await;
 
-    let response = common::send(
-        common::loopback_http()
+    let response = support::send(
+        support::loopback_http()
             .post(format!("{server}/mcp"))
             .bearer_auth("sk-mcp-wrong")
             .header("content-type", "application/json")
@@ -189,7 +191,7 @@ async fn step_04_get_ship_nests_specs() {
     );
     let client = common::connect_mcp(router, mcp_token()).await;
 
-    let result = common::call(&client, "get-ship", json!({"imo": "IMO-9321483"})).await;
+    let result = support::mcp::call(&client, "get-ship", json!({"imo": "IMO-9321483"})).await;
 
     let expected = json!({
         "imo": "IMO-9321483",
@@ -199,9 +201,9 @@ async fn step_04_get_ship_nests_specs() {
         "status": "active",
         "specs": {"yearBuilt": 2015, "tonnage": 42000, "length": 229},
     });
-    assert_eq!(common::json_of(&result), expected);
+    assert_eq!(support::mcp::json_of(&result), expected);
     // The registry's own names and the unmapped fields stay out.
-    let text = common::text_of(&result);
+    let text = support::mcp::text_of(&result);
     assert!(!text.contains("vessel_name"), "{text}");
     assert!(!text.contains("assignedCrew"), "{text}");
 }
@@ -214,9 +216,10 @@ async fn step_05_legacy_xml_becomes_json() {
     );
     let client = common::connect_mcp(router, mcp_token()).await;
 
-    let result = common::call(&client, "list-legacy-vessels", json!({"status": "active"})).await;
+    let result =
+        support::mcp::call(&client, "list-legacy-vessels", json!({"status": "active"})).await;
 
-    assert_eq!(common::json_of(&result), legacy_vessels());
+    assert_eq!(support::mcp::json_of(&result), legacy_vessels());
     let request = upstreams.legacy.only_request();
     assert_eq!(request.method, "GET");
     assert_eq!(request.path, "/vessels");
@@ -233,12 +236,12 @@ async fn step_05_both_sources_respond() {
     );
     let client = common::connect_mcp(router, mcp_token()).await;
 
-    let modern = common::call(&client, "list-ships", json!({})).await;
-    let legacy = common::call(&client, "list-legacy-vessels", json!({})).await;
+    let modern = support::mcp::call(&client, "list-ships", json!({})).await;
+    let legacy = support::mcp::call(&client, "list-legacy-vessels", json!({})).await;
 
-    assert_eq!(common::json_of(&modern), registry_ships());
+    assert_eq!(support::mcp::json_of(&modern), registry_ships());
     // The converted vessels are checked by `step_05_legacy_xml_becomes_json`.
-    assert!(common::json_of(&legacy).is_array(), "{legacy:?}");
+    assert!(support::mcp::json_of(&legacy).is_array(), "{legacy:?}");
     assert_eq!(upstreams.registry.requests().len(), 1);
     let legacy_request = upstreams.legacy.only_request();
     assert_eq!(legacy_request.path, "/vessels");
@@ -282,9 +285,9 @@ async fn step_06_create_voyage_posts_json() {
     );
     let client = common::connect_mcp(router, mcp_token()).await;
 
-    let result = common::call(&client, "create-voyage", voyage_arguments()).await;
+    let result = support::mcp::call(&client, "create-voyage", voyage_arguments()).await;
 
-    assert_eq!(common::json_of(&result), created_voyage());
+    assert_eq!(support::mcp::json_of(&result), created_voyage());
     let request = upstreams.registry.only_request();
     assert_eq!(request.method, "POST");
     assert_eq!(request.path, "/voyages");
@@ -306,10 +309,10 @@ async fn step_06_create_voyage_without_cargo() {
         .expect("the arguments are an object")
         .remove("cargoIds");
 
-    let result = common::call(&client, "create-voyage", arguments).await;
+    let result = support::mcp::call(&client, "create-voyage", arguments).await;
 
     // `cargoIds` is optional, so the body must still be JSON without it.
-    assert_eq!(common::json_of(&result)["voyageId"], "VOY-2026-042");
+    assert_eq!(support::mcp::json_of(&result)["voyageId"], "VOY-2026-042");
     let body = upstreams.registry.only_request().json_body();
     assert_eq!(body["shipImo"], "IMO-9321483");
     assert_eq!(body["crewIds"], json!(["CREW-001", "CREW-003"]));
@@ -323,7 +326,7 @@ async fn step_06_create_voyage_hints() {
     );
     let client = common::connect_mcp(router, mcp_token()).await;
 
-    let tools = tokio::time::timeout(common::WAIT, client.list_all_tools())
+    let tools = tokio::time::timeout(support::WAIT, client.list_all_tools())
         .await
         .expect("tools/list finishes in time")
         .expect("tools/list succeeds");

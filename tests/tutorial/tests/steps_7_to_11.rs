@@ -6,6 +6,7 @@ mod common;
 
 use naftiko_runtime::codegen::SkillAdapter;
 use naftiko_runtime::invoke::CapabilityContext;
+use naftiko_test_support as support;
 use naftiko_tutorial_tests::{
     step_07_orchestrated_lookup, step_08_skill_groups, step_09_aggregates, step_10_rest_adapter,
     step_11_fleet_manifest,
@@ -77,9 +78,9 @@ async fn assert_skill_catalog(
     context: Arc<CapabilityContext>,
     voyage_tools: &[&str],
 ) {
-    let server = common::serve(naftiko_runtime::skill::router(adapter, context)).await;
+    let server = support::serve(naftiko_runtime::skill::router(adapter, context)).await;
 
-    let response = common::get(&format!("{server}/skills")).await;
+    let response = support::get(&format!("{server}/skills")).await;
 
     assert_eq!(response.status, 200, "{}", response.body);
     let catalog = response.json();
@@ -102,7 +103,7 @@ async fn assert_skill_catalog(
     );
     assert_eq!(catalog["skills"][1]["tools"], json!(voyage_tools));
 
-    let detail = common::get(&format!("{server}/skills/fleet-ops")).await;
+    let detail = support::get(&format!("{server}/skills/fleet-ops")).await;
     assert_eq!(detail.status, 200, "{}", detail.body);
     let crew_tool = &detail.json()["tools"][3];
     assert_eq!(crew_tool["name"], "get-ship-with-crew");
@@ -122,9 +123,10 @@ async fn step_07_mcp_resolves_crew_names() {
     );
     let client = common::connect_mcp(router, mcp_token()).await;
 
-    let result = common::call(&client, "get-ship-with-crew", json!({"imo": "IMO-9321483"})).await;
+    let result =
+        support::mcp::call(&client, "get-ship-with-crew", json!({"imo": "IMO-9321483"})).await;
 
-    assert_eq!(common::json_of(&result), northern_star_with_crew());
+    assert_eq!(support::mcp::json_of(&result), northern_star_with_crew());
     assert_crew_lookup_requests(&upstreams);
 }
 
@@ -134,9 +136,9 @@ async fn step_07_rest_resolves_crew_names() {
     let router = step_07_orchestrated_lookup::exposes::shipyard_api::router(
         upstreams.context(&step_07_orchestrated_lookup::CAPABILITY),
     );
-    let server = common::serve(router).await;
+    let server = support::serve(router).await;
 
-    let response = common::get(&format!("{server}/ships/IMO-9321483/crew")).await;
+    let response = support::get(&format!("{server}/ships/IMO-9321483/crew")).await;
 
     assert_eq!(response.status, 200, "{}", response.body);
     assert_eq!(response.json(), northern_star_with_crew());
@@ -149,9 +151,9 @@ async fn step_07_rest_get_ship_is_shaped() {
     let router = step_07_orchestrated_lookup::exposes::shipyard_api::router(
         upstreams.context(&step_07_orchestrated_lookup::CAPABILITY),
     );
-    let server = common::serve(router).await;
+    let server = support::serve(router).await;
 
-    let response = common::get(&format!("{server}/ships/IMO-9321483")).await;
+    let response = support::get(&format!("{server}/ships/IMO-9321483")).await;
 
     assert_eq!(response.status, 200, "{}", response.body);
     assert_eq!(response.json(), northern_star());
@@ -199,7 +201,7 @@ async fn step_08_mcp_lists_every_tool() {
     );
     let client = common::connect_mcp(router, mcp_token()).await;
 
-    let mut names = common::tool_names(&client).await;
+    let mut names = support::mcp::tool_names(&client).await;
     names.sort();
 
     assert_eq!(
@@ -212,8 +214,9 @@ async fn step_08_mcp_lists_every_tool() {
             "list-ships"
         ]
     );
-    let result = common::call(&client, "get-ship-with-crew", json!({"imo": "IMO-9321483"})).await;
-    assert_eq!(common::json_of(&result), northern_star_with_crew());
+    let result =
+        support::mcp::call(&client, "get-ship-with-crew", json!({"imo": "IMO-9321483"})).await;
+    assert_eq!(support::mcp::json_of(&result), northern_star_with_crew());
 }
 
 #[tokio::test]
@@ -224,9 +227,10 @@ async fn step_09_mcp_ref_runs_aggregate() {
     );
     let client = common::connect_mcp(router, mcp_token()).await;
 
-    let result = common::call(&client, "get-ship-with-crew", json!({"imo": "IMO-9321483"})).await;
+    let result =
+        support::mcp::call(&client, "get-ship-with-crew", json!({"imo": "IMO-9321483"})).await;
 
-    assert_eq!(common::json_of(&result), northern_star_with_crew());
+    assert_eq!(support::mcp::json_of(&result), northern_star_with_crew());
     assert_crew_lookup_requests(&upstreams);
 }
 
@@ -249,9 +253,10 @@ async fn step_10_mcp_ref_runs_aggregate() {
     );
     let client = common::connect_mcp(router, mcp_token()).await;
 
-    let result = common::call(&client, "get-ship-with-crew", json!({"imo": "IMO-9321483"})).await;
+    let result =
+        support::mcp::call(&client, "get-ship-with-crew", json!({"imo": "IMO-9321483"})).await;
 
-    assert_eq!(common::json_of(&result), northern_star_with_crew());
+    assert_eq!(support::mcp::json_of(&result), northern_star_with_crew());
     assert_crew_lookup_requests(&upstreams);
 }
 
@@ -261,9 +266,9 @@ async fn step_10_rest_ref_runs_aggregate() {
     let router = step_10_rest_adapter::exposes::shipyard_api::router(
         upstreams.context(&step_10_rest_adapter::CAPABILITY),
     );
-    let server = common::serve(router).await;
+    let server = support::serve(router).await;
 
-    let response = common::get(&format!("{server}/ships/IMO-9321483/crew")).await;
+    let response = support::get(&format!("{server}/ships/IMO-9321483/crew")).await;
 
     assert_eq!(response.status, 200, "{}", response.body);
     assert_eq!(response.json(), northern_star_with_crew());
@@ -276,9 +281,9 @@ async fn step_10_rest_lists_ships() {
     let router = step_10_rest_adapter::exposes::shipyard_api::router(
         upstreams.context(&step_10_rest_adapter::CAPABILITY),
     );
-    let server = common::serve(router).await;
+    let server = support::serve(router).await;
 
-    let response = common::get(&format!("{server}/ships?status=active")).await;
+    let response = support::get(&format!("{server}/ships?status=active")).await;
 
     assert_eq!(response.status, 200, "{}", response.body);
     assert_eq!(response.content_type.as_deref(), Some("application/json"));
@@ -299,9 +304,9 @@ async fn step_10_rest_get_ship_is_shaped() {
     let router = step_10_rest_adapter::exposes::shipyard_api::router(
         upstreams.context(&step_10_rest_adapter::CAPABILITY),
     );
-    let server = common::serve(router).await;
+    let server = support::serve(router).await;
 
-    let response = common::get(&format!("{server}/ships/IMO-9321483")).await;
+    let response = support::get(&format!("{server}/ships/IMO-9321483")).await;
 
     assert_eq!(response.status, 200, "{}", response.body);
     assert_eq!(response.json(), northern_star());
@@ -314,9 +319,9 @@ async fn step_10_rest_legacy_vessels_from_xml() {
     let router = step_10_rest_adapter::exposes::shipyard_api::router(
         upstreams.context(&step_10_rest_adapter::CAPABILITY),
     );
-    let server = common::serve(router).await;
+    let server = support::serve(router).await;
 
-    let response = common::get(&format!("{server}/legacy/vessels")).await;
+    let response = support::get(&format!("{server}/legacy/vessels")).await;
 
     assert_eq!(response.status, 200, "{}", response.body);
     assert_eq!(response.json(), legacy_vessels());
@@ -331,7 +336,7 @@ async fn step_10_rest_creates_voyage() {
     let router = step_10_rest_adapter::exposes::shipyard_api::router(
         upstreams.context(&step_10_rest_adapter::CAPABILITY),
     );
-    let server = common::serve(router).await;
+    let server = support::serve(router).await;
     let voyage = json!({
         "shipImo": "IMO-9456781",
         "departurePort": "Singapore",
@@ -342,11 +347,11 @@ async fn step_10_rest_creates_voyage() {
         "cargoIds": ["CARGO-2024-0452", "CARGO-2024-0453"],
     });
 
-    let request = common::loopback_http()
+    let request = support::loopback_http()
         .request(Method::POST, format!("{server}/voyages"))
         .header("content-type", "application/json")
         .body(voyage.to_string());
-    let response = common::send(request).await;
+    let response = support::send(request).await;
 
     assert!(
         (200..300).contains(&response.status),
@@ -457,14 +462,14 @@ async fn step_11_mcp_voyage_manifest() {
     );
     let client = common::connect_mcp(router, mcp_token()).await;
 
-    let result = common::call(
+    let result = support::mcp::call(
         &client,
         "get-voyage-manifest",
         json!({"voyageId": "VOY-2026-042"}),
     )
     .await;
 
-    assert_eq!(common::json_of(&result), voyage_manifest());
+    assert_eq!(support::mcp::json_of(&result), voyage_manifest());
     assert_manifest_requests(&upstreams);
 }
 
@@ -474,9 +479,9 @@ async fn step_11_rest_voyage_manifest() {
     let router = step_11_fleet_manifest::exposes::shipyard_api::router(
         upstreams.context(&step_11_fleet_manifest::CAPABILITY),
     );
-    let server = common::serve(router).await;
+    let server = support::serve(router).await;
 
-    let response = common::get(&format!("{server}/voyages/VOY-2026-042/manifest")).await;
+    let response = support::get(&format!("{server}/voyages/VOY-2026-042/manifest")).await;
 
     assert_eq!(response.status, 200, "{}", response.body);
     assert_eq!(response.json(), flat_voyage_manifest());

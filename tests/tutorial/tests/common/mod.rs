@@ -2,29 +2,18 @@
 //! records every request, and helpers that serve a step's adapters in front of it and call
 //! them over REST and MCP.
 
-// Each test crate uses a different part of this module.
-#![allow(dead_code)]
-
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::Request;
-use axum::http::HeaderMap;
 use naftiko_runtime::descriptor::Capability;
 use naftiko_runtime::invoke::CapabilityContext;
 use naftiko_runtime::secret::{BindValues, Secret};
 use naftiko_runtime::upstream;
-use rmcp::model::{CallToolRequestParams, CallToolResult, ClientConfig, JsonObject};
-use rmcp::service::{RoleClient, RunningService};
-use rmcp::transport::StreamableHttpClientTransport;
+use naftiko_test_support::mcp::{McpClient, connect_mcp_with, initialize_request};
+use naftiko_test_support::{FakeUpstream, RecordedRequest, Reply, Response, send, serve};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
-use rmcp::{ServiceError, ServiceExt};
 use serde_json::Value;
-
-/// How long any single wait of a test may take.
-pub const WAIT: Duration = Duration::from_secs(20);
 
 /// The tutorial folder, relative to this crate.
 const TUTORIAL: &str = concat!(
@@ -54,40 +43,6 @@ pub fn bind(key: &str) -> &'static str {
         .find(|(name, _)| *name == key)
         .map(|(_, value)| *value)
         .unwrap_or_else(|| panic!("no test value for the bind variable `{key}`"))
-}
-
-/// A request that [`Upstream`] received.
-#[derive(Debug, Clone)]
-pub struct RecordedRequest {
-    /// The method, in upper case.
-    pub method: String,
-    /// The path exactly as received, still percent-encoded.
-    pub path: String,
-    /// The query exactly as received, without `?`.
-    pub query: Option<String>,
-    /// The request headers.
-    pub headers: HeaderMap,
-    /// The request body.
-    pub body: Bytes,
-}
-
-impl RecordedRequest {
-    /// Returns a header as text, failing the test when it is not valid text.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .get(name)
-            .map(|value| value.to_str().expect("the header value is text"))
-    }
-
-    /// Returns the body parsed as JSON.
-    pub fn json_body(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|error| {
-            panic!(
-                "the upstream request body is not JSON ({error}): {}",
-                String::from_utf8_lossy(&self.body)
-            )
-        })
-    }
 }
 
 /// One operation of an OpenAPI mock: its path template split into segments, its method
@@ -244,108 +199,46 @@ fn render_example(example: &Value, body: &Value) -> Value {
     }
 }
 
-/// A fake upstream API on `127.0.0.1` that responds to each operation of an OpenAPI mock with
-/// that operation's first successful example and records every request.
+/// Starts a fake upstream on a free loopback port that responds to each operation of the
+/// OpenAPI mock at `mock`, relative to the tutorial folder, with that operation's first
+/// successful example, and records every request.
 ///
 /// A request that matches no operation gets a `404`.
-pub struct Upstream {
-    /// `http://127.0.0.1:PORT`, for a base-URI override.
-    pub base_uri: String,
-    recorded: Arc<Mutex<Vec<RecordedRequest>>>,
+pub async fn start_mock(mock: &str) -> FakeUpstream {
+    let operations = load_mock(mock);
+    FakeUpstream::start(move |request| mock_reply(&operations, request)).await
 }
 
-impl Upstream {
-    /// Starts the server for the mock at `mock`, relative to the tutorial folder, on a
-    /// free loopback port.
-    pub async fn start(mock: &str) -> Self {
-        let operations = Arc::new(load_mock(mock));
-        let recorded = Arc::new(Mutex::new(Vec::new()));
-
-        let handler_recorded = Arc::clone(&recorded);
-        let app = axum::Router::new().fallback(move |request: Request| {
-            let recorded = Arc::clone(&handler_recorded);
-            let operations = Arc::clone(&operations);
-            async move {
-                let (parts, body) = request.into_parts();
-                let body = axum::body::to_bytes(body, usize::MAX)
-                    .await
-                    .expect("the fake upstream reads the request body");
-                let request = RecordedRequest {
-                    method: parts.method.as_str().to_owned(),
-                    path: parts.uri.path().to_owned(),
-                    query: parts.uri.query().map(str::to_owned),
-                    headers: parts.headers,
-                    body,
-                };
-                let operation = operations
-                    .iter()
-                    .find(|operation| operation.matches(&request.method, &request.path))
-                    .cloned();
-                let request_json = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
-                recorded.lock().expect("recorded lock").push(request);
-
-                let Some(operation) = operation else {
-                    return axum::response::Response::builder()
-                        .status(404)
-                        .body(axum::body::Body::from("no such operation in the mock"))
-                        .expect("the fake upstream builds its response");
-                };
-                let body = match render_example(&operation.example, &request_json) {
-                    Value::String(text) => text,
-                    json => json.to_string(),
-                };
-                axum::response::Response::builder()
-                    .status(operation.status)
-                    .header("content-type", operation.content_type)
-                    .body(axum::body::Body::from(body))
-                    .expect("the fake upstream builds its response")
-            }
-        });
-
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("the fake upstream binds a loopback port");
-        let address = listener.local_addr().expect("fake upstream local address");
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Self {
-            base_uri: format!("http://{address}"),
-            recorded,
-        }
-    }
-
-    /// Returns every request received so far, oldest first.
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.recorded.lock().expect("recorded lock").clone()
-    }
-
-    /// Returns the only request received so far, failing the test otherwise.
-    pub fn only_request(&self) -> RecordedRequest {
-        let requests = self.requests();
-        assert_eq!(
-            requests.len(),
-            1,
-            "expected exactly one upstream request, got {requests:#?}"
-        );
-        requests[0].clone()
-    }
+/// Returns the reply of the first operation in `operations` that matches `request`.
+fn mock_reply(operations: &[MockOperation], request: &RecordedRequest) -> Reply {
+    let Some(operation) = operations
+        .iter()
+        .find(|operation| operation.matches(&request.method, &request.path))
+    else {
+        return Reply::empty(404).with_body("no such operation in the mock");
+    };
+    let request_json = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+    let body = match render_example(&operation.example, &request_json) {
+        Value::String(text) => text,
+        json => json.to_string(),
+    };
+    Reply::new(operation.status, &operation.content_type, body)
 }
 
 /// The fake Maritime Registry and legacy Dockyard that every step after the first calls.
 pub struct Upstreams {
     /// The fake Maritime Registry, for the `registry` namespace.
-    pub registry: Upstream,
+    pub registry: FakeUpstream,
     /// The fake legacy Dockyard, for the `legacy` namespace.
-    pub legacy: Upstream,
+    pub legacy: FakeUpstream,
 }
 
 impl Upstreams {
     /// Starts both fakes.
     pub async fn start() -> Self {
         Self {
-            registry: Upstream::start(REGISTRY_MOCK).await,
-            legacy: Upstream::start(LEGACY_MOCK).await,
+            registry: start_mock(REGISTRY_MOCK).await,
+            legacy: start_mock(LEGACY_MOCK).await,
         }
     }
 
@@ -383,74 +276,6 @@ impl Upstreams {
     }
 }
 
-/// Serves `router` on a free loopback port and returns `http://127.0.0.1:PORT`.
-pub async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds a loopback port");
-    let address = listener.local_addr().expect("local address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    format!("http://{address}")
-}
-
-/// Returns an HTTP client for the tests' own requests, which never goes through a proxy.
-pub fn loopback_http() -> reqwest::Client {
-    // reqwest is built with rustls but without a crypto provider, so the test installs one.
-    // An error only means that one is installed already.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .no_proxy()
-        .timeout(WAIT)
-        .build()
-        .expect("builds the test HTTP client")
-}
-
-/// A response read in full.
-#[derive(Debug)]
-pub struct Response {
-    /// The status code.
-    pub status: u16,
-    /// The `Content-Type` header.
-    pub content_type: Option<String>,
-    /// The body as text.
-    pub body: String,
-}
-
-impl Response {
-    /// Returns the body parsed as JSON.
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|error| panic!("the body is not JSON ({error}): {}", self.body))
-    }
-}
-
-/// Sends `request` and reads the whole response.
-pub async fn send(request: reqwest::RequestBuilder) -> Response {
-    let response = request.send().await.expect("the adapter responds");
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
-    let body = response.text().await.expect("the response body reads");
-    Response {
-        status,
-        content_type,
-        body,
-    }
-}
-
-/// Sends a GET to `url` and reads the whole response.
-pub async fn get(url: &str) -> Response {
-    send(loopback_http().get(url)).await
-}
-
-/// An MCP client connected to an adapter.
-pub type McpClient = RunningService<RoleClient, ClientConfig>;
-
 /// Serves the MCP `router` and connects rmcp's client to it with the `initialize`
 /// handshake, sending `token` as a bearer credential when given.
 pub async fn connect_mcp(router: axum::Router, token: Option<&str>) -> McpClient {
@@ -459,88 +284,12 @@ pub async fn connect_mcp(router: axum::Router, token: Option<&str>) -> McpClient
     if let Some(token) = token {
         config = config.auth_header(token);
     }
-    let transport = StreamableHttpClientTransport::with_client(loopback_http(), config);
-    tokio::time::timeout(WAIT, ClientConfig::default().serve(transport))
-        .await
-        .expect("initialize finishes in time")
-        .expect("the client connects")
+    connect_mcp_with(config).await
 }
 
 /// Sends an MCP `initialize` request to the MCP `router` without a credential and returns
 /// the response.
 pub async fn initialize_without_token(router: axum::Router) -> Response {
     let server = serve(router).await;
-    let request = loopback_http()
-        .post(format!("{server}/mcp"))
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .body(
-            serde_json::json!({
-                "jsonrpc": "2.0",
-                "id": 1,
-                "method": "initialize",
-                "params": {
-                    "protocolVersion": "2025-06-18",
-                    "capabilities": {},
-                    "clientInfo": {"name": "tutorial-tests", "version": "0"},
-                },
-            })
-            .to_string(),
-        );
-    send(request).await
-}
-
-/// Calls `tool` with `arguments`, an object, and returns the JSON-RPC outcome.
-pub async fn try_call(
-    client: &McpClient,
-    tool: &'static str,
-    arguments: Value,
-) -> Result<CallToolResult, ServiceError> {
-    let Value::Object(arguments) = arguments else {
-        panic!("tool arguments must be an object, not {arguments}");
-    };
-    let request = CallToolRequestParams::new(tool).with_arguments(JsonObject::from(arguments));
-    tokio::time::timeout(WAIT, client.call_tool(request))
-        .await
-        .expect("tools/call finishes in time")
-}
-
-/// Calls `tool`, failing the test on a JSON-RPC error.
-pub async fn call(client: &McpClient, tool: &'static str, arguments: Value) -> CallToolResult {
-    try_call(client, tool, arguments)
-        .await
-        .unwrap_or_else(|error| panic!("tools/call `{tool}` failed: {error}"))
-}
-
-/// Returns the text of the result's only content block.
-pub fn text_of(result: &CallToolResult) -> &str {
-    assert_eq!(result.content.len(), 1, "expected one content block");
-    &result.content[0]
-        .as_text()
-        .expect("the content block is text")
-        .text
-}
-
-/// Returns the JSON in the text of a successful tool result.
-pub fn json_of(result: &CallToolResult) -> Value {
-    assert!(
-        !result.is_error.unwrap_or(false),
-        "the tool failed: {}",
-        text_of(result)
-    );
-    let text = text_of(result);
-    serde_json::from_str(text)
-        .unwrap_or_else(|error| panic!("the tool result is not JSON ({error}): {text}"))
-}
-
-/// Returns the names of the tools that the MCP adapter lists.
-pub async fn tool_names(client: &McpClient) -> Vec<String> {
-    let tools = tokio::time::timeout(WAIT, client.list_all_tools())
-        .await
-        .expect("tools/list finishes in time")
-        .expect("tools/list succeeds");
-    tools
-        .into_iter()
-        .map(|tool| tool.name.into_owned())
-        .collect()
+    send(initialize_request(&format!("{server}/mcp"))).await
 }
