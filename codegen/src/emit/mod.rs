@@ -676,7 +676,11 @@ fn mcp_module(
             rt::mcp_router(&ADAPTER, context)
         }
     };
-    let heading = format!("MCP adapter `{namespace}`, on port {}.", adapter.port);
+    let heading = if adapter.stdio {
+        format!("MCP adapter `{namespace}`, on stdin and stdout.")
+    } else {
+        format!("MCP adapter `{namespace}`, on port {}.", adapter.port)
+    };
     adapter_module(module, &heading, adapter.description.as_deref(), items)
 }
 

@@ -58,6 +58,24 @@ fn forward_source() {
 }
 
 #[test]
+fn mcp_extras_source() {
+    let source = include_str!(concat!(env!("OUT_DIR"), "/mcp_extras.rs"));
+    insta::assert_snapshot!("mcp_extras", source);
+}
+
+#[test]
+fn callers_source() {
+    let source = include_str!(concat!(env!("OUT_DIR"), "/callers.rs"));
+    insta::assert_snapshot!("callers", source);
+}
+
+#[test]
+fn operations_source() {
+    let source = include_str!(concat!(env!("OUT_DIR"), "/operations.rs"));
+    insta::assert_snapshot!("operations", source);
+}
+
+#[test]
 fn capability_index_source() {
     let source = include_str!(concat!(env!("OUT_DIR"), "/capabilities.rs"));
     insta::assert_snapshot!("capabilities", source);
