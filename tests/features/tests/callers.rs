@@ -9,6 +9,7 @@ use naftiko_feature_tests::callers::exposes::{
     status_basic, status_bearer, status_bearer_mcp, status_digest_mcp, status_header_key,
     status_query_key,
 };
+use naftiko_test_support as support;
 use serde_json::json;
 
 const BEARER_TOKEN: &str = "caller-token-1";
@@ -37,11 +38,11 @@ async fn assert_rejected(request: reqwest::RequestBuilder, scheme: &str) {
 
 #[tokio::test]
 async fn rest_bearer_token() {
-    let adapter = common::serve(status_bearer::router(context())).await;
+    let adapter = support::serve(status_bearer::router(context())).await;
     let url = format!("{adapter}/status");
-    let http = common::loopback_http();
+    let http = support::loopback_http();
 
-    let accepted = common::send(http.get(&url).bearer_auth(BEARER_TOKEN)).await;
+    let accepted = support::send(http.get(&url).bearer_auth(BEARER_TOKEN)).await;
     assert_eq!(accepted.status, 200, "{}", accepted.body);
     assert_eq!(accepted.json(), json!({"status": "sailing"}));
 
@@ -51,11 +52,11 @@ async fn rest_bearer_token() {
 
 #[tokio::test]
 async fn rest_api_key_in_header() {
-    let adapter = common::serve(status_header_key::router(context())).await;
+    let adapter = support::serve(status_header_key::router(context())).await;
     let url = format!("{adapter}/status");
-    let http = common::loopback_http();
+    let http = support::loopback_http();
 
-    let accepted = common::send(http.get(&url).header("X-Api-Key", API_KEY)).await;
+    let accepted = support::send(http.get(&url).header("X-Api-Key", API_KEY)).await;
     assert_eq!(accepted.status, 200, "{}", accepted.body);
 
     assert_rejected(http.get(&url), "ApiKey").await;
@@ -64,12 +65,12 @@ async fn rest_api_key_in_header() {
 
 #[tokio::test]
 async fn rest_api_key_in_query() {
-    let adapter = common::serve(status_query_key::router(context())).await;
+    let adapter = support::serve(status_query_key::router(context())).await;
     let url = format!("{adapter}/status");
-    let http = common::loopback_http();
+    let http = support::loopback_http();
 
     // `caller key/2`, percent-encoded as a query value.
-    let accepted = common::send(http.get(format!("{url}?api_key=caller%20key%2F2"))).await;
+    let accepted = support::send(http.get(format!("{url}?api_key=caller%20key%2F2"))).await;
     assert_eq!(accepted.status, 200, "{}", accepted.body);
 
     assert_rejected(http.get(&url), "ApiKey").await;
@@ -78,11 +79,11 @@ async fn rest_api_key_in_query() {
 
 #[tokio::test]
 async fn rest_basic_credentials() {
-    let adapter = common::serve(status_basic::router(context())).await;
+    let adapter = support::serve(status_basic::router(context())).await;
     let url = format!("{adapter}/status");
-    let http = common::loopback_http();
+    let http = support::loopback_http();
 
-    let accepted = common::send(http.get(&url).basic_auth(USER, Some(PASSWORD))).await;
+    let accepted = support::send(http.get(&url).basic_auth(USER, Some(PASSWORD))).await;
     assert_eq!(accepted.status, 200, "{}", accepted.body);
 
     assert_rejected(http.get(&url), "Basic").await;
@@ -91,23 +92,8 @@ async fn rest_basic_credentials() {
 
 #[tokio::test]
 async fn mcp_bearer_token() {
-    let adapter = common::serve(status_bearer_mcp::router(context())).await;
-    let http = common::loopback_http();
-    let initialize = json!({
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-06-18",
-            "capabilities": {},
-            "clientInfo": {"name": "test", "version": "1"},
-        },
-    });
-    let post = || {
-        http.post(format!("{adapter}/mcp"))
-            .header("accept", "application/json, text/event-stream")
-            .json(&initialize)
-    };
+    let adapter = support::serve(status_bearer_mcp::router(context())).await;
+    let post = || support::mcp::initialize_request(&format!("{adapter}/mcp"));
 
     let accepted = post()
         .bearer_auth(BEARER_TOKEN)
@@ -122,9 +108,9 @@ async fn mcp_bearer_token() {
 
 #[tokio::test]
 async fn mcp_digest_challenge() {
-    let adapter = common::serve(status_digest_mcp::router(context())).await;
+    let adapter = support::serve(status_digest_mcp::router(context())).await;
 
-    let response = common::loopback_http()
+    let response = support::loopback_http()
         .post(format!("{adapter}/mcp"))
         .header("accept", "application/json, text/event-stream")
         .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}))

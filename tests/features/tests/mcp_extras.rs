@@ -13,16 +13,18 @@ use rmcp::model::{
 };
 use serde_json::{Value, json};
 
-use common::{McpClient, Reply, Upstream};
+use naftiko_test_support as support;
+use support::mcp::McpClient;
+use support::{FakeUpstream, Reply};
 
 const TOKEN: &str = "registry-token-10";
 
-async fn connect() -> (Upstream, McpClient) {
-    let upstream = Upstream::start(|request| match request.path.as_str() {
-        "/ships" => Reply::json(200, &json!([{"imo": "9319466"}])),
+async fn connect() -> (FakeUpstream, McpClient) {
+    let upstream = FakeUpstream::start(|request| match request.path.as_str() {
+        "/ships" => Reply::json(200, json!([{"imo": "9319466"}])),
         _ => Reply::json(
             200,
-            &json!({"vessel_name": "Northern Star", "flag_code": "NO"}),
+            json!({"vessel_name": "Northern Star", "flag_code": "NO"}),
         ),
     })
     .await;
@@ -31,7 +33,7 @@ async fn connect() -> (Upstream, McpClient) {
         &[TOKEN],
         &[("registry", upstream.base_uri.clone())],
     );
-    let client = common::connect_mcp(fleet_mcp::router(context)).await;
+    let client = support::mcp::serve_mcp(fleet_mcp::router(context)).await;
     (upstream, client)
 }
 

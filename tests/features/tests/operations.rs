@@ -2,8 +2,6 @@
 //! binary serves them: probes and metrics that follow REST traffic, and a skill catalog
 //! whose files are embedded at build time.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::env::VarError;
 
@@ -11,7 +9,8 @@ use naftiko_feature_tests::operations::CAPABILITY;
 use naftiko_runtime::serve::{self, ServeOptions};
 use serde_json::json;
 
-use common::{Reply, Upstream};
+use naftiko_test_support as support;
+use support::{FakeUpstream, Reply};
 
 const TOKEN: &str = "registry-token-11";
 
@@ -27,7 +26,7 @@ static CAPABILITIES: &[&naftiko_runtime::descriptor::Capability] = &[&CAPABILITY
 
 /// Serves the capability on free loopback ports and returns the server and the URL of
 /// each adapter by namespace.
-async fn start(upstream: &Upstream) -> (serve::Server, BTreeMap<String, String>) {
+async fn start(upstream: &FakeUpstream) -> (serve::Server, BTreeMap<String, String>) {
     let namespaces = ["fleet-rest", "fleet-control", "fleet-skills"];
     let options = ServeOptions {
         ports: namespaces.iter().map(|n| ((*n).to_owned(), 0)).collect(),
@@ -47,18 +46,18 @@ async fn start(upstream: &Upstream) -> (serve::Server, BTreeMap<String, String>)
 
 #[tokio::test]
 async fn control_probes_and_metrics() {
-    let upstream = Upstream::start(|_| Reply::json(200, &json!({"vessel_name": "x"}))).await;
+    let upstream = FakeUpstream::start(|_| Reply::json(200, json!({"vessel_name": "x"}))).await;
     let (server, urls) = start(&upstream).await;
     let control = &urls["fleet-control"];
 
-    let live = common::get(&format!("{control}/health/live")).await;
+    let live = support::get(&format!("{control}/health/live")).await;
     assert_eq!(live.status, 200, "{}", live.body);
-    let ready = common::get(&format!("{control}/health/ready")).await;
+    let ready = support::get(&format!("{control}/health/ready")).await;
     assert_eq!(ready.status, 200, "{}", ready.body);
 
-    let ship = common::get(&format!("{}/ships/9319466", urls["fleet-rest"])).await;
+    let ship = support::get(&format!("{}/ships/9319466", urls["fleet-rest"])).await;
     assert_eq!(ship.status, 200, "{}", ship.body);
-    let metrics = common::get(&format!("{control}/metrics")).await;
+    let metrics = support::get(&format!("{control}/metrics")).await;
     assert_eq!(metrics.status, 200);
     assert!(metrics.body.contains("fleet-rest"), "{}", metrics.body);
     assert!(metrics.body.contains("get-ship"), "{}", metrics.body);
@@ -69,15 +68,15 @@ async fn control_probes_and_metrics() {
 
 #[tokio::test]
 async fn skill_catalog_and_files() {
-    let upstream = Upstream::start_ok().await;
+    let upstream = FakeUpstream::start_ok().await;
     let (server, urls) = start(&upstream).await;
     let skills = &urls["fleet-skills"];
 
-    let catalog = common::get(&format!("{skills}/skills")).await;
+    let catalog = support::get(&format!("{skills}/skills")).await;
     assert_eq!(catalog.status, 200, "{}", catalog.body);
     assert!(catalog.body.contains("fleet-ops"), "{}", catalog.body);
 
-    let guide = common::get(&format!(
+    let guide = support::get(&format!(
         "{skills}/skills/fleet-ops/contents/charter-guide.md"
     ))
     .await;
