@@ -308,6 +308,12 @@ async fn serve_rest_and_mcp_calls() {
     );
     assert!(stderr.contains("DEBUG"), "no debug log:\n{stderr}");
     assert_no_token(&stdout, &stderr);
+    // rmcp logs whole messages at debug level, so it stays at info: tool arguments, which
+    // can hold a caller's password, are not logged.
+    assert!(
+        !stderr.contains("access_token_id"),
+        "a tool argument was logged:\n{stderr}"
+    );
 }
 
 #[tokio::test]

@@ -107,7 +107,7 @@ fn compare(
                 earlier.namespace,
                 location(earlier, earlier.pos)
             ),
-            "give one of them another port in its spec, or move it with `serve --port NAMESPACE=PORT`",
+            "give one of them another port in its spec",
         ));
         return;
     }

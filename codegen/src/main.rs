@@ -1,6 +1,7 @@
 //! `naftiko-codegen`: runs the generator on specs outside a build.
 //!
-//! - `check SPEC...` runs every stage and prints the diagnostics.
+//! - `check SPEC...` runs every stage and prints the diagnostics, those of adapters of
+//!   different specs that share a port included.
 //! - `openapi DIR SPEC...` also writes the OpenAPI document of each REST adapter of the
 //!   specs that compile to `DIR/CAPABILITY.NAMESPACE.json`, so that a validator can read them.
 
@@ -48,6 +49,14 @@ fn main() -> ExitCode {
 
     let mut errors = 0;
     let mut warnings = 0;
+    let mut count = |diagnostic: &naftiko_codegen::Diagnostic| {
+        match diagnostic.severity {
+            Severity::Error => errors += 1,
+            Severity::Warning => warnings += 1,
+        }
+        eprintln!("{diagnostic}");
+    };
+    let mut capabilities = Vec::new();
     for file in &files {
         let compiled = naftiko_codegen::compile_file(file);
         if let Some(capability) = &compiled.capability {
@@ -60,14 +69,13 @@ fn main() -> ExitCode {
             eprintln!("cannot write to {}: {error}", dir.display());
             return ExitCode::from(2);
         }
-        for diagnostic in &compiled.diagnostics {
-            match diagnostic.severity {
-                Severity::Error => errors += 1,
-                Severity::Warning => warnings += 1,
-            }
-            eprintln!("{diagnostic}");
-        }
+        compiled.diagnostics.iter().for_each(&mut count);
+        capabilities.extend(compiled.capability);
     }
+    // Adapters of different specs that share a listener must fit together, as in a build.
+    naftiko_codegen::clash::check(&capabilities)
+        .iter()
+        .for_each(&mut count);
     eprintln!(
         "checked {} spec(s): {errors} error(s), {warnings} warning(s)",
         files.len()

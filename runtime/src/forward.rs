@@ -19,7 +19,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, percent_e
 use std::sync::Arc;
 
 use crate::auth::{self, Credentials, DigestRequest};
-use crate::descriptor::{Forward, ParamLocation, RestAdapter, UpstreamParam};
+use crate::descriptor::{Forward, ParamLocation, RestAdapter};
 use crate::invoke::CapabilityContext;
 use crate::limits::BodyLimit;
 use crate::rest::error_response;
@@ -175,7 +175,16 @@ async fn pass(
     let credentials =
         Credentials::render(forward.api.auth.as_ref(), context.binds()).map_err(internal)?;
     let fixed = upstream::fixed_parts(forward.params, context.binds(), &id)?;
-    let query = forwarded_query(parts.uri.query(), forward.params, &fixed.query);
+    let mut fixed_names: Vec<&str> = forward
+        .params
+        .iter()
+        .filter(|param| param.location == ParamLocation::Query)
+        .map(|param| param.name)
+        .collect();
+    if let Credentials::Query { name, .. } = &credentials {
+        fixed_names.push(name);
+    }
+    let query = forwarded_query(parts.uri.query(), &fixed_names, &fixed.query);
     let url = upstream_url(client, rest, query.as_deref(), &credentials)?;
     let body = read_body(&parts, body).await?;
     let mut headers = forwarded_headers(&parts.headers, forward.trusted_headers, !body.is_empty());
@@ -287,15 +296,14 @@ fn upstream_url(
 /// Returns the caller's raw query without the parameters the spec fixes, followed by the
 /// fixed ones, or `None` when both are empty.
 ///
-/// The caller's pairs keep their encoding. A pair whose decoded name is a fixed query
-/// parameter's is dropped, so the spec's value is the only one sent.
-fn forwarded_query(raw: Option<&str>, params: &[UpstreamParam], fixed: &str) -> Option<String> {
+/// The caller's pairs keep their encoding. A pair whose decoded name is in `fixed_names`
+/// (fixed query parameters and a query API key) is dropped, so the spec's value is the only
+/// one sent.
+fn forwarded_query(raw: Option<&str>, fixed_names: &[&str], fixed: &str) -> Option<String> {
     let fixed_name = |pair: &str| {
         let name = pair.split('=').next().unwrap_or_default().replace('+', " ");
         let name = percent_decode_str(&name).decode_utf8_lossy().into_owned();
-        params
-            .iter()
-            .any(|param| param.location == ParamLocation::Query && param.name == name)
+        fixed_names.contains(&name.as_str())
     };
     let mut pairs: Vec<&str> = raw
         .unwrap_or_default()

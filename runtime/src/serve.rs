@@ -948,8 +948,17 @@ fn describe_upstream(operation: &UpstreamOperation) -> String {
 ///
 /// Does nothing when a global subscriber is already set.
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+    let configured = std::env::var("RUST_LOG").unwrap_or_default();
+    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // rmcp logs whole JSON-RPC messages at debug level, tool arguments and upstream answers
+    // included, which can hold callers' passwords and issued tokens. It stays at `info`
+    // unless `RUST_LOG` names it.
+    if !configured.contains("rmcp")
+        && let Ok(directive) = "rmcp=info".parse()
+    {
+        filter = filter.add_directive(directive);
+    }
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))

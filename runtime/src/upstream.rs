@@ -69,10 +69,13 @@ pub fn http_client(
             attempt.stop()
         }
     });
+    // A followed redirect must not carry the previous URL, with an API key in its query,
+    // in a `Referer` header.
     reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(connect_timeout)
         .redirect(redirect_policy)
+        .referer(false)
         .build()
 }
 
@@ -377,6 +380,8 @@ impl UpstreamClient {
                         .checked_mul(2_u32.saturating_pow(attempt))
                         .map_or(MAX_RETRY_BACKOFF, |backoff| backoff.min(MAX_RETRY_BACKOFF));
                     attempt += 1;
+                    // The URL can carry an API key in its query, so it stays out of the log.
+                    let error = error.without_url();
                     tracing::warn!(
                         operation,
                         attempt,

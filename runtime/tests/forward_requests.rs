@@ -346,6 +346,12 @@ async fn forward_adds_query_api_key() {
     assert_eq!(answer.status, 200, "{}", answer.body);
     let answer = send(loopback_http().get(format!("{server}/keyed/items"))).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
+    // A caller's own `api_key`, plain or encoded, cannot stand before the spec's.
+    let answer = send(loopback_http().get(format!(
+        "{server}/keyed/items?api_key=caller&x=1&api%5Fkey=caller"
+    )))
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
     let queries: Vec<Option<String>> = upstream
         .requests()
         .into_iter()
@@ -355,7 +361,8 @@ async fn forward_adds_query_api_key() {
         queries,
         [
             Some("page=2&api_key=key%201".to_owned()),
-            Some("api_key=key%201".to_owned())
+            Some("api_key=key%201".to_owned()),
+            Some("x=1&api_key=key%201".to_owned()),
         ]
     );
 }

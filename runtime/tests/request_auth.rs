@@ -16,6 +16,7 @@ use naftiko_runtime::descriptor::{
 use naftiko_runtime::invoke::{self, CapabilityContext};
 use naftiko_runtime::secret::{BindValues, Secret};
 use naftiko_runtime::upstream::{self, CallError};
+use naftiko_test_support::logs::global_logs;
 use naftiko_test_support::{FakeUpstream, Reply};
 use serde_json::json;
 use sha2::Digest as _;
@@ -234,6 +235,43 @@ async fn api_key_absent_from_unreachable_error() {
         assert!(!text.contains(ENCODED_KEY), "{text}");
         assert!(!text.contains("api_key"), "{text}");
     }
+}
+
+/// A GET of the query-key API, which is retried after a connection failure.
+static QUERY_KEY_READ: UpstreamOperation = UpstreamOperation {
+    api: &QUERY_KEY_API,
+    resource: "items",
+    name: "read",
+    description: None,
+    method: HttpMethod::Get,
+    path: &[PathPart::Literal("/items")],
+    params: &[],
+    body: None,
+    output_format: naftiko_runtime::descriptor::RawFormat::Json,
+    output_scope: None,
+};
+
+static QUERY_KEY_READ_CALL: Call = Call {
+    operation: &QUERY_KEY_READ,
+    arguments: &[],
+};
+
+#[tokio::test]
+async fn api_key_absent_from_retry_logs() {
+    // Installs the capturing subscriber before anything logs.
+    global_logs();
+    let base_uri = naftiko_test_support::dead_base_uri().await;
+    let context = context(&QUERY_KEY_CAPABILITY, &base_uri, KEY);
+
+    invoke::invoke(&context, &QUERY_KEY_READ_CALL, &[])
+        .await
+        .expect_err("nothing listens");
+
+    // Each retry logs a warning, which leaves out the URL and so the key.
+    let logs = global_logs();
+    assert!(logs.contains("retrying"), "{logs}");
+    assert!(!logs.contains(KEY), "{logs}");
+    assert!(!logs.contains(ENCODED_KEY), "{logs}");
 }
 
 #[tokio::test]
