@@ -377,19 +377,43 @@ fn from_text(input: &Input, texts: &[String]) -> Result<Option<Value>, InputErro
             JsonType::Number | JsonType::Integer => parse_number(text, input.json_type)
                 .ok_or_else(|| {
                     invalid(format!(
-                        "expected {}, got `{text}`",
-                        input.json_type.as_str()
+                        "expected {}, got `{}`",
+                        input.json_type.as_str(),
+                        shown(text)
                     ))
                 })?,
             JsonType::Boolean => match text.as_str() {
                 "true" => Value::Bool(true),
                 "false" => Value::Bool(false),
-                _ => return Err(invalid(format!("expected true or false, got `{text}`"))),
+                _ => {
+                    let text = shown(text);
+                    return Err(invalid(format!("expected true or false, got `{text}`")));
+                }
             },
             JsonType::Object | JsonType::Array => serde_json::from_str(text)
                 .map_err(|error| invalid(format!("invalid JSON: {error}")))?,
         };
     Ok(Some(value))
+}
+
+/// The most characters of a caller's value that an error message repeats.
+const SHOWN_CHARS: usize = 64;
+
+/// Returns a caller's value as an error message shows it: control characters escaped, so a
+/// value cannot start a new log line, and at most [`SHOWN_CHARS`] characters.
+fn shown(text: &str) -> String {
+    let mut shown = String::new();
+    for c in text.chars().take(SHOWN_CHARS) {
+        if c.is_control() {
+            shown.extend(c.escape_default());
+        } else {
+            shown.push(c);
+        }
+    }
+    if text.chars().nth(SHOWN_CHARS).is_some() {
+        shown.push('…');
+    }
+    shown
 }
 
 fn parse_number(text: &str, json_type: JsonType) -> Option<Value> {
@@ -579,6 +603,15 @@ pub(crate) fn method_filter(method: HttpMethod) -> MethodFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shown_values_escape_and_shorten() {
+        assert_eq!(shown("12"), "12");
+        assert_eq!(shown("1\n2026 INFO forged"), "1\\n2026 INFO forged");
+        assert_eq!(shown("a\r\tb"), "a\\r\\tb");
+        assert_eq!(shown("é".repeat(64).as_str()), "é".repeat(64));
+        assert_eq!(shown(&"x".repeat(65)), format!("{}…", "x".repeat(64)));
+    }
 
     const fn input(json_type: JsonType) -> Input {
         Input {
