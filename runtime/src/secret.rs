@@ -39,6 +39,20 @@ pub struct BindValues {
     values: Vec<Secret>,
 }
 
+/// Returns why a bind value cannot be used, if it cannot.
+///
+/// A line break is refused at start-up because no header or URL can carry it, and it is
+/// most often a trailing newline copied along with a token.
+fn unusable(value: &str) -> Option<&'static str> {
+    if value.is_empty() {
+        Some("is empty")
+    } else if value.contains(['\r', '\n']) {
+        Some("contains a line break (CR or LF); remove it, often a trailing newline")
+    } else {
+        None
+    }
+}
+
 impl BindValues {
     /// Reads every bind variable of `capability` from the process environment.
     pub fn from_env(capability: &'static Capability) -> Result<Self, BindError> {
@@ -58,24 +72,26 @@ impl BindValues {
             let (source, problem) = match variable.source {
                 BindSource::Env(name) => {
                     let problem = match lookup(name) {
-                        Ok(value) if value.is_empty() => "is empty".to_owned(),
-                        Ok(value) => {
-                            values.push(Secret::new(value));
-                            continue;
-                        }
+                        Ok(value) => match unusable(&value) {
+                            Some(problem) => problem.to_owned(),
+                            None => {
+                                values.push(Secret::new(value));
+                                continue;
+                            }
+                        },
                         Err(VarError::NotPresent) => "is not set".to_owned(),
                         Err(VarError::NotUnicode(_)) => "is not valid UTF-8".to_owned(),
                     };
                     (format!("environment variable {name}"), problem)
                 }
                 BindSource::File { path, key } => match files.get(path, key) {
-                    Ok(value) if value.is_empty() => {
-                        (format!("key {key} of {path}"), "is empty".to_owned())
-                    }
-                    Ok(value) => {
-                        values.push(Secret::new(value));
-                        continue;
-                    }
+                    Ok(value) => match unusable(&value) {
+                        Some(problem) => (format!("key {key} of {path}"), problem.to_owned()),
+                        None => {
+                            values.push(Secret::new(value));
+                            continue;
+                        }
+                    },
                     Err(problem) => (format!("key {key} of {path}"), problem),
                 },
             };
@@ -227,5 +243,21 @@ mod tests {
         assert_eq!(error.missing.len(), 2);
         assert!(message.contains("EXAMPLE_TOKEN is not set"), "{message}");
         assert!(message.contains("EXAMPLE_USER is empty"), "{message}");
+    }
+
+    #[test]
+    fn resolve_refuses_line_breaks() {
+        let error = BindValues::resolve(&CAPABILITY, |name| match name {
+            "EXAMPLE_USER" => Ok("user".to_owned()),
+            _ => Ok("token-1\n".to_owned()),
+        })
+        .expect_err("a line break is refused");
+        let message = error.to_string();
+        assert_eq!(error.missing.len(), 1);
+        assert!(
+            message.contains("EXAMPLE_TOKEN contains a line break"),
+            "{message}"
+        );
+        assert!(!message.contains("token-1"), "{message}");
     }
 }
