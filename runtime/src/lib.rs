@@ -13,6 +13,7 @@ pub mod control;
 pub mod descriptor;
 pub mod format;
 pub mod forward;
+pub mod http_server;
 pub mod invoke;
 pub mod limits;
 pub mod mcp;

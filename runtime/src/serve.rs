@@ -21,7 +21,7 @@ use crate::mcp::{self, AllowedHosts};
 use crate::secret::{BindError, BindValues};
 use crate::shared_listener::{self, PlannedAdapter, Served, SharedListenerError};
 use crate::upstream::{self, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
-use crate::{control, metrics};
+use crate::{control, http_server, metrics};
 
 /// The address adapters bind to when neither the spec nor `--address` names one.
 pub const DEFAULT_ADDRESS: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -583,18 +583,10 @@ pub async fn start_with_stdio(
         for &index in &members {
             states.set_serving(index, true);
         }
-        let kind = first.adapter.kind();
-        let namespace = first.adapter.namespace();
         tasks.spawn(async move {
             let _guard = guard;
-            axum::serve(listener, router)
-                .with_graceful_shutdown(stopped)
-                .await
-                .map_err(|error| ServeError::Stopped {
-                    kind,
-                    namespace,
-                    reason: error.to_string(),
-                })
+            http_server::serve(listener, router, stopped).await;
+            Ok::<(), ServeError>(())
         });
     }
     let health_address = health.as_ref().map(|(_, address)| *address);
@@ -602,14 +594,8 @@ pub async fn start_with_stdio(
         let router = control::health_router(capabilities, Arc::clone(&states));
         let token = shutdown.child_token();
         tasks.spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(token.cancelled_owned())
-                .await
-                .map_err(|error| ServeError::Stopped {
-                    kind: AdapterKind::Control,
-                    namespace: HEALTH_NAMESPACE,
-                    reason: error.to_string(),
-                })
+            http_server::serve(listener, router, token.cancelled_owned()).await;
+            Ok::<(), ServeError>(())
         });
     }
     if let (Some(adapter), Some(context)) = (stdio_adapter, stdio_context) {

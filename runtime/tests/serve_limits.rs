@@ -126,6 +126,33 @@ async fn raised_body_limit_reaches_rest_operations() {
     server.wait().await.expect("server stops cleanly");
 }
 
+/// A client that never finishes its headers loses the connection, so slow clients cannot
+/// hold the server's file descriptors.
+#[tokio::test]
+async fn unfinished_headers_are_cut_off() {
+    let upstream = silent_upstream().await;
+    let server = serve::start(CAPABILITIES, &options(&upstream), env_with_token)
+        .await
+        .expect("server starts");
+
+    let address = server.listeners()[0].address;
+    let mut stream = TcpStream::connect(address).await.expect("connects");
+    stream
+        .write_all(b"GET /v1/v2/orgs/acme/access-tokens HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .await
+        .expect("sends part of the headers");
+    let limit = naftiko_runtime::http_server::HEADER_READ_TIMEOUT + Duration::from_secs(5);
+    let mut reply = Vec::new();
+    let closed = tokio::time::timeout(limit, stream.read_to_end(&mut reply)).await;
+    assert!(
+        closed.is_ok(),
+        "the connection is still open after {limit:?}"
+    );
+
+    server.shutdown_token().cancel();
+    server.wait().await.expect("server stops cleanly");
+}
+
 #[tokio::test]
 async fn excess_concurrency_gets_503() {
     let upstream = silent_upstream().await;
