@@ -62,7 +62,12 @@ enum Command {
         #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
         connect_timeout: u64,
         /// Largest request body a listener accepts, in bytes; a larger one gets a 413.
-        #[arg(long, value_name = "BYTES", default_value_t = serve::DEFAULT_MAX_BODY_BYTES)]
+        #[arg(
+            long,
+            value_name = "BYTES",
+            default_value_t = serve::DEFAULT_MAX_BODY_BYTES,
+            value_parser = parse_max_body_bytes
+        )]
         max_body_bytes: usize,
         /// Most requests a listener serves at once; one more gets a 503. No limit when
         /// absent.
@@ -103,9 +108,13 @@ enum Command {
     },
 }
 
+/// Splits `NAMESPACE=VALUE`, ignoring spaces around each part, as a list in an
+/// environment variable (`a=1, b=2`) tends to have.
 fn split_assignment(text: &str) -> Result<(&str, &str), String> {
     match text.split_once('=') {
-        Some((namespace, value)) if !namespace.is_empty() => Ok((namespace, value)),
+        Some((namespace, value)) if !namespace.trim().is_empty() => {
+            Ok((namespace.trim(), value.trim()))
+        }
         _ => Err(format!("expected NAMESPACE=VALUE, got `{text}`")),
     }
 }
@@ -116,6 +125,14 @@ fn parse_port(text: &str) -> Result<(String, u16), String> {
         .parse()
         .map_err(|_| format!("invalid port `{port}` for `{namespace}`: expected 0 to 65535"))?;
     Ok((namespace.to_owned(), port))
+}
+
+fn parse_max_body_bytes(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1, since every MCP message has a body".to_owned()),
+        Ok(bytes) => Ok(bytes),
+        Err(_) => Err(format!("expected a whole number of bytes, got `{text}`")),
+    }
 }
 
 fn parse_base_uri(text: &str) -> Result<(String, String), String> {
@@ -318,6 +335,15 @@ mod tests {
         assert!(parse_port("api=70000").is_err());
         assert!(parse_port("=8081").is_err());
         assert!(parse_port("8081").is_err());
+        assert_eq!(parse_port(" api = 8081"), Ok(("api".to_owned(), 8081)));
+        assert!(parse_port(" =8081").is_err());
+    }
+
+    #[test]
+    fn max_body_bytes_is_positive() {
+        assert_eq!(parse_max_body_bytes("1024"), Ok(1024));
+        assert!(parse_max_body_bytes("0").is_err());
+        assert!(parse_max_body_bytes("-1").is_err());
     }
 
     #[test]

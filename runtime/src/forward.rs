@@ -137,7 +137,8 @@ impl ForwardError {
             }
             Self::Body { status, .. } => {
                 let code = match *status {
-                    StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+                    // The same code as the listener's limit, which most large bodies meet first.
+                    StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
                     _ => "invalid_input",
                 };
                 error_response(*status, code, &self.to_string())
