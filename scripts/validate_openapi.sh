@@ -36,8 +36,18 @@ done < <(find tests/corpus -name '*.yaml' -o -name '*.yml' | sort)
 cargo build --locked -q -p naftiko-codegen
 generator=$(cargo metadata --locked --format-version 1 --no-deps |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/debug/naftiko-codegen
-"$generator" openapi "$documents/features" tests/features/specs/*.yaml 2>/dev/null
-"$generator" openapi "$documents/corpus" "${corpus[@]}" 2>/dev/null
+# The generator's warnings are not this script's concern; its errors are.
+generate() {
+    local out=$1
+    shift
+    if ! "$generator" openapi "$documents/$out" "$@" 2>"$documents/$out.log"; then
+        grep -A1 ': error:' "$documents/$out.log" >&2 || cat "$documents/$out.log" >&2
+        echo "naftiko-codegen openapi failed on the $out specs" >&2
+        exit 1
+    fi
+}
+generate features tests/features/specs/*.yaml
+generate corpus "${corpus[@]}"
 
 # One Python process validates every document, which is much faster than one per file.
 python3 - "$documents" <<'PYTHON'

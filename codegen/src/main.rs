@@ -2,8 +2,9 @@
 //!
 //! - `check SPEC...` runs every stage and prints the diagnostics, those of adapters of
 //!   different specs that share a port included.
-//! - `openapi DIR SPEC...` also writes the OpenAPI document of each REST adapter of the
-//!   specs that compile to `DIR/CAPABILITY.NAMESPACE.json`, so that a validator can read them.
+//! - `openapi DIR SPEC...` checks each spec alone and writes the OpenAPI document of each
+//!   REST adapter of the specs that compile to `DIR/CAPABILITY.NAMESPACE.json`, so that a
+//!   validator can read them.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -73,9 +74,12 @@ fn main() -> ExitCode {
         capabilities.extend(compiled.capability);
     }
     // Adapters of different specs that share a listener must fit together, as in a build.
-    naftiko_codegen::clash::check(&capabilities)
-        .iter()
-        .for_each(&mut count);
+    // `openapi` reads specs one by one, which need not be built together.
+    if let Command::Check = command {
+        naftiko_codegen::clash::check(&capabilities)
+            .iter()
+            .for_each(&mut count);
+    }
     eprintln!(
         "checked {} spec(s): {errors} error(s), {warnings} warning(s)",
         files.len()
