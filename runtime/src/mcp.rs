@@ -483,17 +483,7 @@ fn result_from_response(
 ) -> Outcome {
     let status = response.status;
     if !(200..300).contains(&status) {
-        let mut message = format!(
-            "upstream operation `{}` returned status {}",
-            operation_id(operation),
-            describe_status(status)
-        );
-        if response.body.is_empty() {
-            message.push_str(" with an empty body");
-        } else {
-            message.push_str(": ");
-            message.push_str(&error_body_excerpt(&response.body));
-        }
+        let message = error_status_message(operation, &response);
         return Outcome::failed("upstream_error_status", Some(status), message);
     }
 
@@ -615,6 +605,26 @@ fn is_json_media_type(content_type: &str) -> bool {
 }
 
 /// Formats a status code with its reason phrase, for example `404 (Not Found)`.
+/// Returns the message of an upstream response outside 2xx: the operation, the status and
+/// the start of the body.
+pub(crate) fn error_status_message(
+    operation: &'static UpstreamOperation,
+    response: &UpstreamResponse,
+) -> String {
+    let mut message = format!(
+        "upstream operation `{}` returned status {}",
+        operation_id(operation),
+        describe_status(response.status)
+    );
+    if response.body.is_empty() {
+        message.push_str(" with an empty body");
+    } else {
+        message.push_str(": ");
+        message.push_str(&error_body_excerpt(&response.body));
+    }
+    message
+}
+
 pub(crate) fn describe_status(status: u16) -> String {
     let reason = StatusCode::from_u16(status)
         .ok()

@@ -18,7 +18,7 @@ use crate::descriptor::{
     Call, Input, JsonType, McpResource, Orchestration, Output, ResourceSource,
 };
 use crate::invoke::{CapabilityContext, InputError, check_input, invoke_declared};
-use crate::mcp::{describe_status, error_body_excerpt};
+use crate::mcp::{describe_status, error_body_excerpt, error_status_message};
 use crate::upstream::{CallError, operation_id};
 use crate::{format, orchestrate, output};
 
@@ -282,17 +282,7 @@ impl DynamicSource<'_> {
         let status = response.status;
         let operation = call.operation;
         if !(200..300).contains(&status) {
-            let mut message = format!(
-                "upstream operation `{}` returned status {}",
-                operation_id(operation),
-                describe_status(status)
-            );
-            if response.body.is_empty() {
-                message.push_str(" with an empty body");
-            } else {
-                message.push_str(": ");
-                message.push_str(&error_body_excerpt(&response.body));
-            }
+            let message = error_status_message(operation, &response);
             let error = ErrorData::internal_error(message, None);
             let failure = ReadFailure {
                 code: "upstream_error_status",
