@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Validates OpenAPI documents with openapi-spec-validator (PyPI), which must be installed
-# for python3: the one of every REST adapter in the naftiko-rs binary, as `openapi`
-# prints it, and the ones the generator writes for the feature fixtures and for every
-# corpus spec that compiles.
+# for python3. It checks the document of every REST adapter in the naftiko-rs binary, as
+# `openapi` prints it. It also checks the documents the generator writes for the feature
+# fixtures and for every corpus spec that compiles.
 #
 #     scripts/validate_openapi.sh
 #

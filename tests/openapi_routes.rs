@@ -2,8 +2,9 @@
 //! router serves.
 //!
 //! Each documented path and method is called with sample values for every documented
-//! parameter and request body, and must reach the handler: the fake upstream receives the
-//! call and its `200` passes through, where the router itself would respond with `404` or `405`.
+//! parameter and request body, and must reach the handler. So the fake upstream receives
+//! the call and its `200` passes through, where the router itself would respond with `404`
+//! or `405`.
 //! In the other direction, every route of the adapter's descriptor must be documented, and
 //! no other method is served on a documented path.
 

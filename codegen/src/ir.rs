@@ -201,8 +201,8 @@ pub struct Api {
     pub auth: Option<Auth>,
     /// Every operation of every resource, in declaration order.
     pub operations: Vec<UpstreamOperation>,
-    /// What every forwarded request carries: the API-level `inputParameters` whose value
-    /// needs no call input, and the authentication's `headers`.
+    /// The parameters every forwarded request carries: the API-level `inputParameters` whose
+    /// value needs no call input, and the authentication's `headers`.
     pub forward_params: Vec<UpstreamParam>,
 }
 

@@ -396,7 +396,7 @@ fn from_text(input: &Input, texts: &[String]) -> Result<Option<Value>, InputErro
     Ok(Some(value))
 }
 
-/// The most characters of a caller's value that an error message repeats.
+/// The maximum number of characters of a caller's value that an error message repeats.
 const SHOWN_CHARS: usize = 64;
 
 /// Returns a caller's value as an error message shows it: control characters escaped, so a

@@ -937,7 +937,7 @@ pub fn init_logging() {
     let configured = std::env::var("RUST_LOG").unwrap_or_default();
     let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // rmcp logs whole JSON-RPC messages at debug level, tool arguments and upstream answers
+    // rmcp logs whole JSON-RPC messages at debug level, tool arguments and upstream responses
     // included, which can hold callers' passwords and issued tokens. It stays at `info`
     // unless `RUST_LOG` names it.
     if !configured.contains("rmcp")

@@ -686,7 +686,8 @@ fn shipyard_replies() -> Vec<(&'static str, Reply)> {
     ]
 }
 
-/// The registry's voyages, ships and cargo. Voyage `V-2` names a ship the list lacks.
+/// Returns the registry's voyages, ships and cargo. Voyage `V-2` names a ship the list
+/// lacks.
 fn manifest_replies() -> Vec<(&'static str, Reply)> {
     vec![
         (

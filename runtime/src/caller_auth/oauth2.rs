@@ -2,8 +2,8 @@
 //! adapter verifies each JWT with the public keys of the authorization server that issued it.
 //!
 //! The keys come from the `jwks_uri` of the issuer's metadata document (RFC 8414, or OpenID
-//! Connect discovery as the fallback). They are cached, and [`keys`] says when they are
-//! fetched again. A token passes when its signature verifies with a key of the set that allows the
+//! Connect discovery as the fallback). They are cached, and [`keys`] describes when they
+//! are fetched again. A token passes when its signature verifies with a key of the set that allows the
 //! token's `alg`, `exp` and `nbf` hold within [`LEEWAY`], `iss` is the issuer, `aud` contains
 //! the audience if one is declared, and its `scope` or `scp` claim grants every required
 //! scope.

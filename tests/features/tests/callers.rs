@@ -1,6 +1,6 @@
 //! Caller authentication (`specs/callers.yaml`): REST adapters behind a bearer token, an
 //! API key in a header or in the query, and basic credentials, and MCP adapters behind
-//! digest and bearer; each accepts the right credential and answers 401 otherwise.
+//! digest and bearer. Each accepts the right credential and responds with 401 otherwise.
 
 mod common;
 

@@ -1,6 +1,6 @@
 //! Forwarding (`specs/forward.yaml`): everything below `/registry` passes through to the
 //! registry with the API's fixed header, query parameter and token, and only the trusted
-//! caller headers; `/registry/health` is an operation and is never forwarded.
+//! caller headers. `/registry/health` is an operation, so it is never forwarded.
 
 mod common;
 

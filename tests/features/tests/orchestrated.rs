@@ -1,5 +1,5 @@
 //! Orchestrated operations (`specs/orchestrated.yaml`): call steps chained through `with`,
-//! a lookup of crew members by id, and mappings into the answer, through REST and MCP.
+//! a lookup of crew members by id, and mappings into the response, through REST and MCP.
 
 mod common;
 
@@ -12,8 +12,8 @@ use support::{FakeUpstream, RecordedRequest, Reply};
 
 const TOKEN: &str = "registry-token-7";
 
-/// A registry with one ship, three crew members and one port. A ship other than
-/// `9319466` names a crew member that does not exist.
+/// Responds as a registry with two ships, three crew members and one port. Ship `1000007`
+/// names a crew member that does not exist, and any other path is not found.
 fn registry(request: &RecordedRequest) -> Reply {
     let body = match request.path.as_str() {
         "/ships/9319466" => json!({

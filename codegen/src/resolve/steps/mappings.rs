@@ -305,7 +305,7 @@ pub(super) struct Placed {
     node: PlacedNode,
 }
 
-/// What a member of the result document is.
+/// The kind of a member of the result document.
 enum PlacedNode {
     /// A value that one mapping sets.
     Value(OutputShape),
